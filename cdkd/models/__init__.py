@@ -1,0 +1,3 @@
+from .change_detectors import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

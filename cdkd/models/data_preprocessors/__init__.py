@@ -1,0 +1,3 @@
+from .change_data_preprocessor import ChangeDataPreProcessor
+
+__all__ = ['ChangeDataPreProcessor']

@@ -1,0 +1,3 @@
+from .feature_fusion import FeatureFusionNeck, fuse_features
+
+__all__ = ['FeatureFusionNeck', 'fuse_features']

@@ -1,0 +1,61 @@
+"""Fixes for running mmengine 0.10 / mmcv 2.1 / mmseg 1.2 on torch >= 2.6, and safer checkpoints.
+
+1. torch 2.6 made ``torch.load(weights_only=True)`` the default. mmengine 0.10.7 calls ``torch.load``
+   without the argument, and its checkpoints pickle non-tensor objects (the message hub's
+   ``HistoryBuffer``, numpy scalars in ``meta``), so ``load_checkpoint``, ``--resume`` and
+   ``tools/test.py`` fail with ``UnpicklingError: Weights only load failed``. cdkd re-registers the
+   local-file loader to load full pickles, as mmengine expected. Checkpoints are pickles: load only
+   files you trust.
+2. mmengine writes checkpoints in place, so a run killed while saving leaves a truncated ``.pth``
+   (and can destroy the previous file of that name). cdkd saves local checkpoints to a temporary file
+   in the same folder and renames it into place.
+"""
+import os
+import os.path as osp
+
+import mmengine.runner.checkpoint as mmengine_checkpoint
+import mmengine.runner.runner as mmengine_runner
+import torch
+from mmengine.runner.checkpoint import CheckpointLoader
+
+_PATCHED = False
+_mmengine_save_checkpoint = mmengine_checkpoint.save_checkpoint
+
+
+def load_local_checkpoint(filename: str, map_location=None):
+    """mmengine's local loader with ``weights_only=False``."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def save_checkpoint_atomic(checkpoint, filename, file_client_args=None, backend_args=None):
+    """Save local checkpoints all-or-nothing; remote URIs go to mmengine unchanged."""
+    if '://' in str(filename) or file_client_args is not None or backend_args is not None:
+        return _mmengine_save_checkpoint(checkpoint, filename, file_client_args, backend_args)
+    filename = osp.expanduser(str(filename))
+    folder = osp.dirname(osp.abspath(filename))
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{osp.basename(filename)}.tmp-{os.getpid()}')
+    try:
+        with open(tmp, 'wb') as f:
+            torch.save(checkpoint, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def apply_compat_patches() -> None:
+    """Install the fixes once per process (idempotent)."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+    # Runner imported the function by name, so both bindings are replaced.
+    mmengine_checkpoint.save_checkpoint = save_checkpoint_atomic
+    mmengine_runner.save_checkpoint = save_checkpoint_atomic
+    _PATCHED = True

@@ -1,0 +1,22 @@
+import os
+import os.path as osp
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_DATA = osp.normpath(osp.join(REPO_ROOT, '..', 'shared', 'data'))
+
+
+@pytest.fixture(scope='session')
+def shared_data():
+    """Root of the licensed real samples (read in place, never copied into the project)."""
+    if not osp.isdir(SHARED_DATA):
+        pytest.skip(f'real sample data not found at {SHARED_DATA}')
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _cdkd_registered():
+    from cdkd.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    os.environ.setdefault('OMP_NUM_THREADS', '2')

@@ -1,0 +1,91 @@
+"""Test a cdkd checkpoint: ``python tools/test.py CONFIG CKPT [--tta] [--show-dir DIR] [--out DIR]``.
+
+CKPT may be a ``.pth`` file or a work dir: then its best checkpoint (``best_*.pth``) is used, or the
+last one it recorded.
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from cdkd.apis import resolve_checkpoint
+from cdkd.registry import RUNNERS
+from cdkd.utils import register_all_modules
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a change detector')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file, or a work dir holding checkpoints')
+    parser.add_argument('--work-dir', help='the dir to save the evaluation log')
+    parser.add_argument('--out', help='dir to save the predicted change masks (0/255 PNG)')
+    parser.add_argument('--show', action='store_true', help='show prediction panels')
+    parser.add_argument('--show-dir', help='dir to save A | B | GT | prediction panels')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=4')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test-time augmentation (cfg.tta_model)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def trigger_visualization_hook(cfg, args):
+    default_hooks = cfg.default_hooks
+    if 'visualization' not in default_hooks:
+        raise RuntimeError('--show/--show-dir need default_hooks.visualization '
+                           '(type="ChangeVisualizationHook") in the config')
+    hook = default_hooks['visualization']
+    hook['draw'] = True
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file {args.config} does not exist')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = resolve_checkpoint(args.checkpoint)
+
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        if 'tta_model' not in cfg:
+            raise KeyError(f'--tta needs a tta_model in {args.config} (e.g. the MSI model)')
+        if 'tta_pipeline' in cfg:
+            cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
