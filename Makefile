@@ -2,7 +2,7 @@
 # make test : install, then run the test suite (slow tests: make test-slow)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEMO_CONFIG ?= configs/siamese/siamfpn_r18_256x256_2k_synthetic.py
+DEMO_CONFIG ?= configs/siamese/siamfpn_r18_128x128_500it_synthetic.py
 DEMO_WORK_DIR ?= work_dirs/demo
 
 .PHONY: install demo test test-slow benchmark

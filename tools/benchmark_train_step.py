@@ -23,7 +23,7 @@ from mmseg.structures import SegDataSample
 from cdkd.registry import MODELS
 from cdkd.utils import register_all_modules
 
-DEFAULT_CONFIG = 'configs/siamese/siamfpn_r18_256x256_2k_synthetic.py'
+DEFAULT_CONFIG = 'configs/siamese/siamfpn_r18_128x128_500it_synthetic.py'
 
 
 def parse_args():

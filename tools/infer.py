@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 
 from cdkd.apis import change_probability, inference_model, init_model
+from cdkd.datasets.transforms import LoadMultiImageFromFile
+from cdkd.visualization import draw_change_overlay, to_display_rgb
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 
@@ -58,7 +60,6 @@ def main():
     pairs = [tuple(args.pair)] if args.pair else list_pairs(*args.dirs)
     model = init_model(args.config, args.checkpoint, device=args.device)
     os.makedirs(args.out_dir, exist_ok=True)
-    from cdkd.visualization import to_display_rgb, draw_change_overlay
     for i, (path_t1, path_t2) in enumerate(pairs, 1):
         sample = inference_model(model, [path_t1, path_t2])
         name = osp.splitext(osp.basename(path_t1))[0]
@@ -69,7 +70,6 @@ def main():
             write_png(osp.join(args.out_dir, f'{name}_prob.png'),
                       np.round(np.clip(prob, 0, 1) * 255).astype(np.uint8))
         if args.overlay:
-            from cdkd.datasets.transforms import LoadMultiImageFromFile
             image_t2 = LoadMultiImageFromFile()(dict(img_paths=[path_t2]))['imgs'][0]
             overlay = draw_change_overlay(to_display_rgb(image_t2), mask)
             write_png(osp.join(args.out_dir, f'{name}_overlay.png'), overlay[..., ::-1])

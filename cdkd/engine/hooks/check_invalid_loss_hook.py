@@ -1,5 +1,7 @@
 import math
 
+import torch
+
 from mmengine.hooks import Hook
 
 from cdkd.registry import HOOKS
@@ -21,7 +23,8 @@ class CheckInvalidLossHook(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if outputs is None or not self.every_n_train_iters(runner, self.interval):
             return
-        values = {k: float(v) for k, v in outputs.items() if getattr(v, 'numel', lambda: 0)() == 1}
+        values = {k: float(v.detach()) for k, v in outputs.items()
+                  if isinstance(v, torch.Tensor) and v.numel() == 1}
         bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         if bad:
             terms = ', '.join(f'{k}={v:.6g}' for k, v in values.items())

@@ -16,3 +16,4 @@ default_hooks = dict(
                     save_best='F1', rule='greater', max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='ChangeVisualizationHook'))
+custom_hooks = [dict(type='CheckInvalidLossHook')]

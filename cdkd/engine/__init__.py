@@ -1,0 +1,3 @@
+from .hooks import ChangeVisualizationHook, CheckInvalidLossHook
+
+__all__ = ['ChangeVisualizationHook', 'CheckInvalidLossHook']

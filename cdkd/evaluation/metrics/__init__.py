@@ -1,0 +1,3 @@
+from .change_metric import ChangeMetric
+
+__all__ = ['ChangeMetric']
