@@ -76,16 +76,19 @@ def main():
     framework_s = timed(lambda: model.train_step(batch, optim_wrapper), args.warmup, args.iters,
                         args.device)
 
-    # Bare loop: same modules and optimiser settings, hand-written normalisation and loss.
+    # Bare loop: same modules and optimiser settings, hand-written normalisation and loss. Like
+    # the framework it moves the uint8 batch to the device and normalises it every step.
     pre = model.data_preprocessor
-    x = (torch.stack(batch['inputs']).float().to(args.device) - pre.mean) / pre.std
-    y = torch.cat([s.gt_sem_seg.data for s in batch['data_samples']]).to(args.device)
+    images = torch.stack(batch['inputs'])
+    labels = torch.cat([s.gt_sem_seg.data for s in batch['data_samples']])
     opt_cfg = dict(cfg.optim_wrapper.optimizer)
     opt_cls = getattr(torch.optim, opt_cfg.pop('type'))
     optimizer = opt_cls(model.parameters(), **opt_cfg)
     single_logit = model.out_channels == 1
 
     def bare_step():
+        x = (images.to(args.device).float() - pre.mean) / pre.std
+        y = labels.to(args.device)
         optimizer.zero_grad()
         logits = model.decode_head(model.extract_feat(x))
         logits = F.interpolate(logits, size=y.shape[-2:], mode='bilinear', align_corners=False)
