@@ -56,7 +56,6 @@ def test_levir_missing_split_names_folder(tmp_path):
         load_converter('levir_cd').main([str(tmp_path), str(tmp_path / 'out')])
 
 
-@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 def test_whu_both_splits(tmp_path):
     rasterio = pytest.importorskip('rasterio', reason='WHU-CD strip reads use rasterio')
     rng = np.random.default_rng(0)
@@ -68,7 +67,8 @@ def test_whu_both_splits(tmp_path):
             data = (data > 200).astype(np.uint8)  # 0/1 encoding, as some releases store it
         paths[key] = str(tmp_path / f'{key}.tif')
         with rasterio.open(paths[key], 'w', driver='GTiff', width=w, height=h, count=bands,
-                           dtype='uint8') as dst:
+                           dtype='uint8', crs='EPSG:32650',
+                           transform=rasterio.transform.from_origin(0, h, 1, 1)) as dst:
             dst.write(data)
     whu = load_converter('whu_cd')
     args = ['--t1', paths['t1'], '--t2', paths['t2'], '--label', paths['label']]
