@@ -72,11 +72,13 @@ def check_same_grid(src_t1, src_t2, path_t1: str, path_t2: str) -> None:
                          ' co-register them, or resample the second onto the first (--resample-b)')
 
 
-def _read_strip(src, y: int, height: int) -> np.ndarray:
-    """Rows [y, y + height) as float32 ``(C, height, W)`` plus the valid mask ``(height, W)``."""
+def _read_strip(src, bands: int, y: int, height: int) -> np.ndarray:
+    """Rows [y, y + height) of the first ``bands`` bands as float32 ``(bands, height, W)`` plus
+    the valid mask ``(height, W)`` (GDAL's dataset mask: nodata, mask band or alpha)."""
     from rasterio.windows import Window
     window = Window(0, y, src.width, height)
-    return src.read(window=window, out_dtype='float32'), src.dataset_mask(window=window) > 0
+    return (src.read(indexes=list(range(1, bands + 1)), window=window, out_dtype='float32'),
+            src.dataset_mask(window=window) > 0)
 
 
 def _pad_to(batch: np.ndarray, tile: int) -> np.ndarray:
@@ -182,13 +184,14 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
     src_t2 = src_t2_file
     outputs = None
     try:
-        if resample_t2:
+        if resample_t2:  # the alpha band marks pixels outside t2's footprint (and its nodata)
             src_t2 = WarpedVRT(src_t2_file, crs=src_t1.crs or src_t2_file.crs,
                                transform=src_t1.transform, width=src_t1.width,
-                               height=src_t1.height, resampling=Resampling.bilinear)
+                               height=src_t1.height, resampling=Resampling.bilinear,
+                               add_alpha=True)
         else:
             check_same_grid(src_t1, src_t2, path_t1, path_t2)
-        bands = (src_t1.count, src_t2.count)
+        bands = (src_t1.count, src_t2_file.count)
         if expected_bands is not None and tuple(expected_bands) != bands:
             raise ValueError(f'{path_t1} and {path_t2} have {bands[0]} and {bands[1]} bands, the '
                              f'model expects temporal_bands={tuple(expected_bands)}')
@@ -203,8 +206,8 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
         weight_sum = np.zeros((strip_h, width), np.float32)
         changed = nodata = 0
         for r, y in enumerate(rows):
-            img_t1, valid_t1 = _read_strip(src_t1, y, strip_h)
-            img_t2, valid_t2 = _read_strip(src_t2, y, strip_h)
+            img_t1, valid_t1 = _read_strip(src_t1, bands[0], y, strip_h)
+            img_t2, valid_t2 = _read_strip(src_t2, bands[1], y, strip_h)
             strip = np.concatenate([img_t1, img_t2], axis=0)
             for b in range(0, len(cols), batch_size):
                 xs = cols[b:b + batch_size]

@@ -125,6 +125,9 @@ def test_grid_mismatch_is_an_error_unless_resampled(scene, tmp_path):
     assert prob.shape == (300, 700)
     expected = expected_probs(img_t1[:, :, 2:], img_t2[:, :, :-2])
     np.testing.assert_allclose(prob[:, 2:], expected, atol=1e-5)
+    assert np.isnan(prob[:, :2]).all()  # outside t2's footprint: nodata, not zeros
+    with rasterio.open(tmp_path / 'r.tif') as src:
+        assert (src.read(1)[:, :2] == 255).all()
 
 
 def test_band_count_checked(scene, tmp_path):
