@@ -21,3 +21,17 @@ def test_gpu_config_is_left_alone(monkeypatch):
     cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl'))))
     configure_cpu_distributed(cfg)
     assert cfg.env_cfg.dist_cfg.backend == 'nccl' and 'model_wrapper_cfg' not in cfg
+
+
+def test_pytorch_launcher_skips_cuda_set_device_without_cuda(monkeypatch):
+    import mmengine.dist.utils as dist_utils
+
+    from cdkd.utils.compat import init_dist_pytorch_cpu_safe
+    assert dist_utils._init_dist_pytorch is init_dist_pytorch_cpu_safe
+    calls = []
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(torch.cuda, 'set_device', lambda *a: calls.append('set_device'))
+    monkeypatch.setattr(torch.distributed, 'init_process_group',
+                        lambda backend, **kw: calls.append(backend))
+    init_dist_pytorch_cpu_safe('gloo')
+    assert calls == ['gloo']
