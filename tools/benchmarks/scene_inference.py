@@ -1,14 +1,19 @@
 """Peak memory and throughput of large-scene inference on synthetic GeoTIFF pairs.
 
     flock /tmp/cdkd-heavy.lock python tools/benchmarks/scene_inference.py \
-        [--sizes 2048 8192 16384] [--tile 512] [--overlap 64] [--batch-size 4] [--work-dir /tmp/x]
+        [--runs tiny:2048 tiny:8192 pointwise:16384 ...] [--tile 512] [--overlap 64] \
+        [--batch-size 4] [--work-dir /tmp/x]
 
-For each size it writes a synthetic co-registered 3-band uint8 pair (window by window, so
-generating a 16k scene needs no 16k array), then runs ``cdkd.apis.infer_scene`` in a fresh process
-and records the process's peak RSS and the throughput. The model is the tiny test detector
-(ResNet-18 layout with 8 base channels, FPN head, random weights): memory of the scene handling
-does not depend on the weights, and a small network keeps the run short on CPU. Writes
-``docs/benchmarks/scene_inference.md``.
+For each run (predictor:size) it writes a synthetic co-registered 3-band uint8 pair (window by
+window, so generating a 16k scene needs no 16k array), then runs ``cdkd.apis.infer_scene`` in a
+fresh process and records the process's peak RSS and the throughput. Predictors:
+
+* ``tiny``: the tiny test detector (``tests/test_models/tiny.py``: Siamese ResNet-18 layout with 8
+  base channels, FPN head, random weights); memory does not depend on the weights.
+* ``pointwise``: a per-pixel function without a network, which isolates the cost of the scene
+  handling itself (windowed reads, blending, writing) so the largest scenes finish quickly on CPU.
+
+Writes ``docs/benchmarks/scene_inference.md``.
 """
 import argparse
 import json
@@ -28,7 +33,8 @@ STRIP = 512
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--sizes', type=int, nargs='+', default=[2048, 8192, 16384])
+    parser.add_argument('--runs', nargs='+', metavar='PREDICTOR:SIZE',
+                        default=['tiny:2048', 'tiny:8192', 'tiny:16384'])
     parser.add_argument('--tile', type=int, default=512)
     parser.add_argument('--overlap', type=int, default=64)
     parser.add_argument('--batch-size', type=int, default=4)
@@ -62,17 +68,32 @@ def write_synthetic_pair(folder, size):
     return paths
 
 
-def _run_scene(paths, out_path, args, queue):
-    """Child process: build the tiny model, run the scene, report peak RSS and timings."""
+def pointwise_probs(batch):
+    """Change probability from the per-pixel band difference (no network)."""
     import torch
+    return torch.sigmoid((batch[:, 3:].mean(1) - batch[:, :3].mean(1)) / 20.0)
+
+
+def build_predictor(name):
+    import torch
+    if name == 'pointwise':
+        return pointwise_probs
     sys.path.insert(0, REPO)
-    from cdkd.apis import ChangeProbabilityNet, infer_scene
+    from cdkd.apis import ChangeProbabilityNet
     from cdkd.registry import MODELS
     from cdkd.utils import register_all_modules
     from tests.test_models.tiny import tiny_detector
     register_all_modules()
     torch.manual_seed(0)
-    net = ChangeProbabilityNet(MODELS.build(tiny_detector()).eval()).eval()
+    return ChangeProbabilityNet(MODELS.build(tiny_detector()).eval()).eval()
+
+
+def _run_scene(predictor, paths, out_path, args, queue):
+    """Child process: build the predictor, run the scene, report peak RSS and timings."""
+    import torch
+    sys.path.insert(0, REPO)
+    from cdkd.apis import infer_scene
+    net = build_predictor(predictor)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with torch.no_grad():
         summary = infer_scene(net, *paths, out_path, tile=args.tile, overlap=args.overlap,
@@ -83,10 +104,10 @@ def _run_scene(paths, out_path, args, queue):
     queue.put(summary)
 
 
-def measure(paths, out_path, args):
+def measure(predictor, paths, out_path, args):
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
-    proc = ctx.Process(target=_run_scene, args=(paths, out_path, args, queue))
+    proc = ctx.Process(target=_run_scene, args=(predictor, paths, out_path, args, queue))
     proc.start()
     result = queue.get()
     proc.join()
@@ -97,36 +118,40 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     rows = []
-    for size in args.sizes:
+    for run in args.runs:
+        predictor, _, size = run.partition(':')
+        if predictor not in ('tiny', 'pointwise') or not size.isdigit():
+            raise ValueError(f'--runs {run!r}: expected tiny:SIZE or pointwise:SIZE')
+        size = int(size)
         start = time.perf_counter()
         paths = write_synthetic_pair(args.work_dir, size)
         generated = time.perf_counter() - start
         out_path = osp.join(args.work_dir, f'{size}_change.tif')
-        result = measure(paths, out_path, args)
-        result.update(size=size, generate_s=generated,
+        result = measure(predictor, paths, out_path, args)
+        result.update(predictor=predictor, size=size, generate_s=generated,
                       input_mb=sum(osp.getsize(p) for p in paths) / 2**20,
                       raw_input_mb=2 * 3 * size * size / 2**20)
         rows.append(result)
         print(json.dumps(result), flush=True)
         for path in paths + [out_path]:
             os.remove(path)
-    command = ('flock /tmp/cdkd-heavy.lock python tools/benchmarks/scene_inference.py --sizes '
-               f'{" ".join(map(str, args.sizes))} --tile {args.tile} --overlap {args.overlap} '
+    command = ('flock /tmp/cdkd-heavy.lock python tools/benchmarks/scene_inference.py --runs '
+               f'{" ".join(args.runs)} --tile {args.tile} --overlap {args.overlap} '
                f'--batch-size {args.batch_size}')
     lines = ['# Large-scene inference: memory and throughput', '',
              f'`cdkd.apis.infer_scene` on synthetic co-registered 3-band uint8 GeoTIFF pairs, tile '
              f'{args.tile}, overlap {args.overlap}, batch {args.batch_size}, CPU '
              f'({platform.machine()}, {rows[0]["threads"]} torch threads, a machine shared with '
-             'other jobs, so throughput is indicative). Model: the tiny test detector '
-             '(`tests/test_models/tiny.py`: Siamese ResNet-18 layout with 8 base channels, FPN '
-             'head, random weights); memory of the scene handling does not depend on the network, '
-             'throughput does. Each scene runs in a fresh process; peak RSS is that process\'s '
+             'other jobs, so throughput is indicative). Predictors: `tiny` is the tiny test '
+             'detector (`tests/test_models/tiny.py`: Siamese ResNet-18 layout with 8 base channels, '
+             'FPN head, random weights); `pointwise` is a per-pixel function without a network, '
+             'isolating the scene handling (windowed reads, blending, writing). Each scene runs in a fresh process; peak RSS is that process\'s '
              'maximum resident set, including Python, torch and mmseg (the "before" column).', '',
-             '| scene | megapixels | raw input pair (MiB) | tiles | RSS before (MiB) | '
+             '| predictor | scene | megapixels | raw input pair (MiB) | tiles | RSS before (MiB) | '
              'peak RSS (MiB) | seconds | megapixels / s |',
-             '|---|---|---|---|---|---|---|---|']
+             '|---|---|---|---|---|---|---|---|---|']
     for r in rows:
-        lines.append(f'| {r["size"]}x{r["size"]} | {r["size"] ** 2 / 1e6:.1f} | '
+        lines.append(f'| {r["predictor"]} | {r["size"]}x{r["size"]} | {r["size"] ** 2 / 1e6:.1f} | '
                      f'{r["raw_input_mb"]:.0f} | {r["tiles"]} | {r["rss_before_mb"]:.0f} | '
                      f'{r["peak_rss_mb"]:.0f} | {r["seconds"]:.1f} | {r["megapixels_per_s"]:.2f} |')
     lines += ['', 'Peak memory grows with the scene width (one strip of tile rows across the '
