@@ -34,6 +34,7 @@ def parse_args(argv=None):
     parser.add_argument('--resample-b', action='store_true',
                         help="warp t2 onto t1's grid (bilinear) instead of requiring the same grid")
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--gdal-cache-mb', type=int, default=128, help="cap of GDAL's block cache")
     return parser.parse_args(argv)
 
 
@@ -51,7 +52,7 @@ def main(argv=None):
                           prob_path=args.prob_out, prob_dtype=args.prob_dtype,
                           polygons_path=args.polygons, resample_t2=args.resample_b,
                           expected_bands=getattr(model, 'temporal_bands', None),
-                          device=args.device)
+                          device=args.device, gdal_cache_mb=args.gdal_cache_mb)
     print(json.dumps(dict(summary, out=args.out, threshold=threshold)))
     return summary
 

@@ -159,6 +159,7 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
                 resample_t2: bool = False,
                 expected_bands: Optional[tuple] = None,
                 device: str = 'cpu',
+                gdal_cache_mb: int = 128,
                 progress: bool = True) -> dict:
     """Predict change over two co-registered rasters (GeoTIFF, PNG, JPEG, anything GDAL reads).
 
@@ -167,8 +168,20 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
     Optionally ``prob_path`` (uint8 ``round(p * 255)`` with a nodata mask band, or float32 with NaN
     nodata) and ``polygons_path`` (GeoJSON of the changed regions, see :mod:`.polygons`). Outputs
     appear atomically (temp file + rename). ``resample_t2`` warps the second raster onto the first's
-    grid (bilinear) instead of requiring the same grid. Returns a summary dict.
+    grid (bilinear) instead of requiring the same grid. GDAL's block cache is capped at
+    ``gdal_cache_mb`` (its default, 5 % of RAM, would otherwise grow with the scene). Returns a
+    summary dict.
     """
+    rasterio = _rasterio()
+    with rasterio.Env(GDAL_CACHEMAX=int(gdal_cache_mb)):  # values < 100000 are megabytes
+        return _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch_size,
+                            threshold, prob_path, prob_dtype, polygons_path, resample_t2,
+                            expected_bands, device, progress)
+
+
+def _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch_size, threshold,
+                 prob_path, prob_dtype, polygons_path, resample_t2, expected_bands, device,
+                 progress):
     rasterio = _rasterio()
     from rasterio.vrt import WarpedVRT
     from rasterio.enums import Resampling
