@@ -1,8 +1,8 @@
 """Large-scene change inference: two co-registered rasters of any size -> a change-map GeoTIFF on
 the same grid, computed tile by tile with blended overlaps and written strip by strip.
 
-Memory is bounded by one strip of ``tile`` rows across the scene width (inputs, the probability and
-weight accumulators), never by the scene area. Prediction goes through any callable
+Memory is bounded by the probability and weight accumulators of one strip of ``tile`` rows across
+the scene width plus one batch of input tiles, never by the scene area. Prediction goes through any callable
 ``predict_probs(batch) -> probs`` (``(N, C, tile, tile)`` raw float32 bands -> ``(N, 1, tile, tile)``
 or ``(N, tile, tile)`` change probabilities), so a test-time-augmentation wrapper such as KD-MSI's
 multiscale sigmoid inference can be plugged in; the default is the plain network
@@ -72,13 +72,17 @@ def check_same_grid(src_t1, src_t2, path_t1: str, path_t2: str) -> None:
                          ' co-register them, or resample the second onto the first (--resample-b)')
 
 
-def _read_strip(src, bands: int, y: int, height: int) -> np.ndarray:
-    """Rows [y, y + height) of the first ``bands`` bands as float32 ``(bands, height, W)`` plus
-    the valid mask ``(height, W)`` (GDAL's dataset mask: nodata, mask band or alpha)."""
+def _read_window(src, bands: int, x: int, y: int, width: int, height: int) -> np.ndarray:
+    """The first ``bands`` bands of a window as float32 ``(bands, height, width)``."""
     from rasterio.windows import Window
-    window = Window(0, y, src.width, height)
-    return (src.read(indexes=list(range(1, bands + 1)), window=window, out_dtype='float32'),
-            src.dataset_mask(window=window) > 0)
+    return src.read(indexes=list(range(1, bands + 1)), window=Window(x, y, width, height),
+                    out_dtype='float32')
+
+
+def _valid_rows(src, y: int, height: int) -> np.ndarray:
+    """Valid pixels of rows [y, y + height): GDAL's dataset mask (nodata, mask band or alpha)."""
+    from rasterio.windows import Window
+    return src.dataset_mask(window=Window(0, y, src.width, height)) > 0
 
 
 def _pad_to(batch: np.ndarray, tile: int) -> np.ndarray:
@@ -219,12 +223,12 @@ def _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch
         weight_sum = np.zeros((strip_h, width), np.float32)
         changed = nodata = 0
         for r, y in enumerate(rows):
-            img_t1, valid_t1 = _read_strip(src_t1, bands[0], y, strip_h)
-            img_t2, valid_t2 = _read_strip(src_t2, bands[1], y, strip_h)
-            strip = np.concatenate([img_t1, img_t2], axis=0)
             for b in range(0, len(cols), batch_size):
                 xs = cols[b:b + batch_size]
-                crops = np.stack([strip[:, :, x:x + tile] for x in xs])
+                tile_w = min(tile, width)
+                crops = np.stack([np.concatenate([
+                    _read_window(src, n, x, y, tile_w, strip_h)
+                    for src, n in ((src_t1, bands[0]), (src_t2, bands[1]))]) for x in xs])
                 probs = predict_probs(torch.from_numpy(_pad_to(crops, tile)).to(device))
                 probs = probs.reshape(len(xs), tile, tile).float().cpu().numpy()
                 for x, p in zip(xs, probs):
@@ -234,12 +238,13 @@ def _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch
             # Rows before the next tile row are final: write them and shift the accumulators.
             done = (rows[r + 1] if r + 1 < len(rows) else height) - y
             prob = prob_sum[:done] / weight_sum[:done]
-            valid = valid_t1[:done] & valid_t2[:done]
+            valid = _valid_rows(src_t1, y, done) & _valid_rows(src_t2, y, done)
             outputs.write(y, prob, valid, threshold)
             changed += int(((prob > threshold) & valid).sum())
             nodata += int((~valid).sum())
-            prob_sum = np.concatenate([prob_sum[done:], np.zeros((done, width), np.float32)])
-            weight_sum = np.concatenate([weight_sum[done:], np.zeros((done, width), np.float32)])
+            for acc in (prob_sum, weight_sum):  # in place: no second full-width buffer
+                acc[:strip_h - done] = acc[done:]  # numpy handles the overlap
+                acc[strip_h - done:] = 0
             if progress:
                 print(f'[{r + 1}/{len(rows)}] tile rows of {osp.basename(path_t1)}',
                       file=sys.stderr, flush=True)
