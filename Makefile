@@ -21,4 +21,4 @@ test-slow: install
 	$(PY) -m pytest -m slow
 
 benchmark: install
-	$(PY) tools/benchmark_train_step.py
+	$(PY) tools/benchmark.py

@@ -4,7 +4,9 @@ import os.path as osp
 import pytest
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHARED_DATA = osp.normpath(osp.join(REPO_ROOT, '..', 'shared', 'data'))
+# CDKD_SHARED_DATA points elsewhere, e.g. from a git worktree outside the usual layout.
+SHARED_DATA = os.environ.get('CDKD_SHARED_DATA') or osp.normpath(
+    osp.join(REPO_ROOT, '..', 'shared', 'data'))
 
 
 @pytest.fixture(scope='session')

@@ -7,13 +7,13 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from cdkd.apis import resolve_checkpoint
 from cdkd.registry import RUNNERS
 from cdkd.utils import register_all_modules
+from cdkd.utils.dist import configure_cpu_distributed
 
 
 def parse_args():
@@ -80,8 +80,8 @@ def main():
         cfg.model = cfg.tta_model
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if args.launcher != 'none':
+        configure_cpu_distributed(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.test()

@@ -4,13 +4,13 @@ import logging
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from cdkd.registry import RUNNERS
 from cdkd.utils import register_all_modules
+from cdkd.utils.dist import configure_cpu_distributed
 
 
 def parse_args():
@@ -62,8 +62,8 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if args.launcher != 'none':
+        configure_cpu_distributed(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()

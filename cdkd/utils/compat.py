@@ -9,10 +9,13 @@
 2. mmengine writes checkpoints in place, so a run killed while saving leaves a truncated ``.pth``
    (and can destroy the previous file of that name). cdkd saves local checkpoints to a temporary file
    in the same folder and renames it into place.
+3. mmengine's ``--launcher pytorch`` calls ``torch.cuda.set_device`` unconditionally, which a CPU
+   build of torch cannot do; without CUDA cdkd initialises the process group (gloo) directly.
 """
 import os
 import os.path as osp
 
+import mmengine.dist.utils as mmengine_dist_utils
 import mmengine.runner.checkpoint as mmengine_checkpoint
 import mmengine.runner.runner as mmengine_runner
 import torch
@@ -20,6 +23,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 _PATCHED = False
 _mmengine_save_checkpoint = mmengine_checkpoint.save_checkpoint
+_mmengine_init_dist_pytorch = mmengine_dist_utils._init_dist_pytorch
 
 
 def load_local_checkpoint(filename: str, map_location=None):
@@ -49,6 +53,13 @@ def save_checkpoint_atomic(checkpoint, filename, file_client_args=None, backend_
             os.remove(tmp)
 
 
+def init_dist_pytorch_cpu_safe(backend, init_backend='torch', **kwargs) -> None:
+    """mmengine's torchrun initialisation, minus ``torch.cuda.set_device`` when there is no CUDA."""
+    if torch.cuda.is_available() or init_backend != 'torch':
+        return _mmengine_init_dist_pytorch(backend, init_backend=init_backend, **kwargs)
+    torch.distributed.init_process_group(backend=backend, **kwargs)
+
+
 def apply_compat_patches() -> None:
     """Install the fixes once per process (idempotent)."""
     global _PATCHED
@@ -58,4 +69,5 @@ def apply_compat_patches() -> None:
     # Runner imported the function by name, so both bindings are replaced.
     mmengine_checkpoint.save_checkpoint = save_checkpoint_atomic
     mmengine_runner.save_checkpoint = save_checkpoint_atomic
+    mmengine_dist_utils._init_dist_pytorch = init_dist_pytorch_cpu_safe
     _PATCHED = True

@@ -65,3 +65,8 @@ class SiameseEncoderDecoder(EncoderDecoder):
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
         feats1, feats2 = self.extract_temporal_feats(inputs)
         return self.neck(feats1, feats2)
+
+    def export_module(self) -> torch.nn.Module:
+        """The module that predicts at test time (see ``cdkd.apis.ChangeProbabilityNet``): this
+        detector itself. Distillation models override it to return their student."""
+        return self

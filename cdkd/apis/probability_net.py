@@ -1,0 +1,52 @@
+"""The inference network as one tensor-in, tensor-out module: raw stacked bands -> change
+probability. Used by large-scene inference (as the default ``predict_probs``) and ONNX export.
+
+Export protocol: a change detector's ``export_module()`` returns the ``nn.Module`` that predicts at
+test time, called as ``module(normalised_inputs, mode='tensor')`` and returning logits
+``(N, K, h, w)`` with K = 1 (sigmoid) or 2 (softmax, channel 1 = change).
+``SiameseEncoderDecoder`` returns itself; a distillation model returns its student.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ChangeProbabilityNet(nn.Module):
+    """``(N, sum(bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
+
+    Normalises with the detector's data preprocessor statistics, runs ``model.export_module()``,
+    resizes the logits to the input size as mmseg does, and applies sigmoid (single logit) or the
+    softmax change channel (two classes). H and W should be multiples of the preprocessor's
+    ``size_divisor`` (32 for ResNet encoders), as they are after its padding.
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.network = model.export_module() if hasattr(model, 'export_module') else model
+        preprocessor = model.data_preprocessor
+        if getattr(preprocessor, '_enable_normalize', False):
+            mean, std = preprocessor.mean.detach().clone(), preprocessor.std.detach().clone()
+        else:
+            mean, std = torch.zeros(1, 1, 1), torch.ones(1, 1, 1)
+        self.register_buffer('mean', mean.float().view(1, -1, 1, 1))
+        self.register_buffer('std', std.float().view(1, -1, 1, 1))
+        head = getattr(self.network, 'decode_head', None)
+        self.align_corners = bool(getattr(head, 'align_corners', False))
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        logits = self.network((inputs.float() - self.mean) / self.std, mode='tensor')
+        logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
+                               align_corners=self.align_corners)
+        if logits.shape[1] == 1:
+            return logits.sigmoid()
+        return logits.softmax(dim=1)[:, 1:2]
+
+
+def change_threshold(model: nn.Module) -> float:
+    """The probability above which a pixel is changed: the single-logit head's ``threshold``
+    (as mmseg post-processing uses it), else 0.5 (argmax of two classes)."""
+    network = model.export_module() if hasattr(model, 'export_module') else model
+    head = getattr(network, 'decode_head', None)
+    if head is not None and getattr(head, 'out_channels', 2) == 1:
+        return float(head.threshold)
+    return 0.5

@@ -1,0 +1,37 @@
+"""The tensor-in/tensor-out inference network agrees with mmseg's prediction path."""
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from cdkd.apis import ChangeProbabilityNet, change_threshold
+from cdkd.registry import MODELS
+from tests.test_models.tiny import tiny_detector
+
+
+@pytest.mark.parametrize('single_logit', [False, True])
+def test_matches_mmseg_test_step(single_logit):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_detector(single_logit=single_logit, threshold=0.4)).eval()
+    inputs = torch.randint(0, 256, (6, 64, 96), dtype=torch.uint8)
+    sample = SegDataSample()
+    sample.set_metainfo(dict(img_shape=(64, 96), ori_shape=(64, 96)))
+    with torch.no_grad():
+        result = model.test_step(dict(inputs=[inputs], data_samples=[sample]))[0]
+        prob = ChangeProbabilityNet(model)(inputs[None].float())
+    assert prob.shape == (1, 1, 64, 96)
+    logits = result.seg_logits.data
+    reference = logits[0] if single_logit else logits.softmax(0)[1]
+    torch.testing.assert_close(prob[0, 0], reference, atol=1e-5, rtol=0)
+    threshold = change_threshold(model)
+    assert threshold == (0.4 if single_logit else 0.5)
+    pred = result.pred_sem_seg.data[0]
+    agree = ((prob[0, 0] > threshold).long() == pred).float().mean()
+    assert agree == 1.0
+
+
+def test_export_module_defaults_to_the_detector():
+    model = MODELS.build(tiny_detector())
+    assert model.export_module() is model
+    assert ChangeProbabilityNet(model).network is model

@@ -1,0 +1,299 @@
+"""cdkd benchmarks (a script, not tests): per method, train-step throughput and peak memory,
+inference latency/throughput with and without test-time augmentation (KD-MSI's MSI), and the
+framework overhead against the same network in a bare torch loop.
+
+    python tools/benchmark.py [--methods siamese ...] [--method-config NAME=CONFIG ...]
+        [--batch 8] [--size 256] [--iters 10] [--infer-batch 8] [--tta] [--device cpu|cuda]
+
+Writes ``docs/benchmarks/benchmark_{cpu,gpu}.{md,json}`` and, for the first method with a bare
+loop, the framework-overhead report ``docs/benchmarks/train_step_{cpu,gpu}.{md,json}``. Each
+method runs in a fresh process, so its peak memory is its own (CPU: peak RSS; GPU: peak allocated).
+"""
+import argparse
+import json
+import multiprocessing as mp
+import os
+import os.path as osp
+import platform
+import resource
+import time
+
+import torch
+import torch.nn.functional as F
+
+# Methods by name. STKD / GOLD / KD-MSI configs are added here when they land on a branch;
+# ``bare_loop`` marks plain encoder-decoders whose step can be rewritten as a bare torch loop.
+METHODS = {
+    'siamese': dict(config='configs/siamese/siamfpn_r18_128x128_500it_synthetic.py',
+                    bare_loop=True),
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--methods', nargs='+', default=list(METHODS), help='names in METHODS')
+    parser.add_argument('--method-config', nargs='+', default=[], metavar='NAME=CONFIG',
+                        help='benchmark extra configs under the given names')
+    parser.add_argument('--batch', type=int, default=8, help='training batch size')
+    parser.add_argument('--size', type=int, default=256, help='square input size')
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--iters', type=int, default=10)
+    parser.add_argument('--infer-batch', type=int, default=8, help='batch of the throughput run')
+    parser.add_argument('--tta', action='store_true',
+                        help="also time the config's tta_model (e.g. KD-MSI's MSI)")
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--out-dir', default='docs/benchmarks')
+    args = parser.parse_args(argv)
+    methods = {}
+    for name in args.methods:
+        if name not in METHODS:
+            parser.error(f'unknown method {name!r}; known: {", ".join(METHODS)} '
+                         '(or pass --method-config NAME=CONFIG)')
+        methods[name] = METHODS[name]
+    for item in args.method_config:
+        name, sep, config = item.partition('=')
+        if not sep or not osp.isfile(config):
+            parser.error(f'--method-config {item!r}: expected NAME=CONFIG with an existing file')
+        methods[name] = dict(config=config, bare_loop=False)
+    args.method_table = methods
+    return args
+
+
+def random_batch(n, bands, size, seed=0):
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    g = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    for _ in range(n):
+        inputs.append(torch.randint(0, 256, (bands, size, size), generator=g, dtype=torch.uint8))
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, size, size), generator=g))
+        s.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size), pad_shape=(size, size)))
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def timed(step, warmup, iters, device):
+    for _ in range(warmup):
+        step()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / iters
+
+
+def peak_memory_mb(device):
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def bare_step_fn(model, cfg, batch, device):
+    """The detector's modules in a hand-written step: normalisation, forward, loss, AdamW.
+
+    Like the framework's step it moves the uint8 batch to the device and normalises it every
+    step, so the comparison measures framework overhead, not a skipped host-to-device copy.
+    """
+    pre = model.data_preprocessor
+    images = torch.stack(batch['inputs'])
+    labels = torch.cat([s.gt_sem_seg.data for s in batch['data_samples']])
+    opt_cfg = dict(cfg.optim_wrapper.optimizer)
+    optimizer = getattr(torch.optim, opt_cfg.pop('type'))(model.parameters(), **opt_cfg)
+    single_logit = model.out_channels == 1
+
+    def step():
+        x = (images.to(device).float() - pre.mean) / pre.std
+        y = labels.to(device)
+        optimizer.zero_grad()
+        logits = model.decode_head(model.extract_feat(x))
+        logits = F.interpolate(logits, size=y.shape[-2:], mode='bilinear', align_corners=False)
+        if single_logit:
+            loss = F.binary_cross_entropy_with_logits(logits[:, 0], y.float())
+        else:
+            loss = F.cross_entropy(logits, y, ignore_index=255)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def benchmark_method(name, entry, args):
+    """All figures of one method (runs in its own process)."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+
+    from cdkd.apis import ChangeProbabilityNet
+    from cdkd.registry import MODELS
+    from cdkd.utils import register_all_modules
+
+    register_all_modules()
+    cfg = Config.fromfile(entry['config'])
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).to(args.device).train()
+    bands = sum(model.temporal_bands)
+    batch = random_batch(args.batch, bands, args.size)
+    if args.device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+    start_mb = peak_memory_mb(args.device)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    train_s = timed(lambda: model.train_step(batch, optim_wrapper), args.warmup, args.iters,
+                    args.device)
+    result = dict(method=name, config=entry['config'], train_s_per_iter=train_s,
+                  train_pairs_per_s=args.batch / train_s, memory_before_mb=start_mb,
+                  train_peak_memory_mb=peak_memory_mb(args.device))
+    if entry.get('bare_loop'):
+        bare_s = timed(bare_step_fn(model, cfg, batch, args.device), args.warmup, args.iters,
+                       args.device)
+        result.update(bare_s_per_iter=bare_s, bare_pairs_per_s=args.batch / bare_s,
+                      overhead_pct=100.0 * (train_s - bare_s) / bare_s)
+
+    model.eval()
+    net = ChangeProbabilityNet(model).to(args.device).eval()
+    one = torch.rand(1, bands, args.size, args.size, device=args.device) * 255
+    many = torch.rand(args.infer_batch, bands, args.size, args.size, device=args.device) * 255
+    with torch.no_grad():
+        latency = timed(lambda: net(one), args.warmup, args.iters, args.device)
+        through = timed(lambda: net(many), 1, max(1, args.iters // 2), args.device)
+    result.update(latency_ms=1000 * latency, infer_pairs_per_s=args.infer_batch / through,
+                  infer_mpix_per_s=args.infer_batch * args.size ** 2 / through / 1e6)
+    if args.tta:
+        result.update(tta_benchmark(cfg, model, bands, args))
+    return result
+
+
+def tta_benchmark(cfg, model, bands, args):
+    """Latency of ``cfg.tta_model`` wrapping the model (mmengine's BaseTTAModel convention: one
+    list of views per sample), or a 'pending' note when the config has none."""
+    if 'tta_model' not in cfg:
+        return dict(tta='pending: no tta_model in this config on this branch')
+    from cdkd.registry import MODELS
+    tta = MODELS.build(dict(cfg.tta_model, module=model)).to(args.device).eval()
+    views = random_batch(1, bands, args.size)
+    data = dict(inputs=[views['inputs']], data_samples=[views['data_samples']])
+    with torch.no_grad():
+        latency = timed(lambda: tta.test_step(data), 1, max(1, args.iters // 2), args.device)
+    return dict(tta=cfg.tta_model.get('type', '?'), tta_latency_ms=1000 * latency)
+
+
+def _child(name, entry, args, queue):
+    try:
+        queue.put(benchmark_method(name, entry, args))
+    except Exception as err:  # reported in the table instead of killing the other methods
+        queue.put(dict(method=name, config=entry['config'], error=f'{type(err).__name__}: {err}'))
+
+
+def run_isolated(name, entry, args):
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(name, entry, args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def device_name(device):
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name()
+    return f'CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)'
+
+
+def command_line(args):
+    parts = ['python tools/benchmark.py', '--methods', *args.methods]
+    if args.method_config:
+        parts += ['--method-config', *args.method_config]
+    parts += [f'--batch {args.batch}', f'--size {args.size}', f'--iters {args.iters}',
+              f'--infer-batch {args.infer_batch}', f'--device {args.device}']
+    return ' '.join(parts + (['--tta'] if args.tta else []))
+
+
+def markdown_report(results, args, device):
+    mem = 'peak allocated (MiB)' if args.device.startswith('cuda') else 'peak RSS (MiB)'
+    lines = [f'# cdkd benchmarks ({device})', '',
+             f'Batch {args.batch} (training), {args.size}x{args.size}, mean of {args.iters} steps '
+             f'after {args.warmup} warm-up steps, torch {torch.__version__}. Each method runs in '
+             'its own process.', '',
+             '## Training step (mmengine `train_step`)', '',
+             f'| method | config | s / iter | pairs / s | {mem} | before training |',
+             '|---|---|---|---|---|---|']
+    for r in results:
+        if 'error' in r:
+            lines.append(f'| {r["method"]} | `{r["config"]}` | failed: {r["error"]} | | | |')
+            continue
+        lines.append(f'| {r["method"]} | `{r["config"]}` | {r["train_s_per_iter"]:.3f} | '
+                     f'{r["train_pairs_per_s"]:.2f} | {r["train_peak_memory_mb"]:.0f} | '
+                     f'{r["memory_before_mb"]:.0f} |')
+    lines += ['', '## Inference (plain network, `ChangeProbabilityNet`)', '',
+              f'| method | latency, batch 1 (ms) | pairs / s, batch {args.infer_batch} | '
+              'megapixels / s | with TTA (MSI) |', '|---|---|---|---|---|']
+    for r in results:
+        if 'error' in r:
+            continue
+        tta = (f'{r["tta_latency_ms"]:.1f} ms ({r["tta"]})' if 'tta_latency_ms' in r else
+               r.get('tta', 'not run (pass --tta)'))
+        lines.append(f'| {r["method"]} | {r["latency_ms"]:.1f} | {r["infer_pairs_per_s"]:.2f} | '
+                     f'{r["infer_mpix_per_s"]:.2f} | {tta} |')
+    lines += ['', '## Framework overhead against a bare torch loop', '',
+              '| method | cdkd s / iter | bare s / iter | overhead |', '|---|---|---|---|']
+    for r in results:
+        if 'bare_s_per_iter' in r:
+            lines.append(f'| {r["method"]} | {r["train_s_per_iter"]:.3f} | '
+                         f'{r["bare_s_per_iter"]:.3f} | {r["overhead_pct"]:+.1f} % |')
+    lines += ['', f'Command: `{command_line(args)}`', '']
+    return '\n'.join(lines)
+
+
+def train_step_report(r, args, device):
+    """The single-config overhead report kept at its historical path (train_step_*.md)."""
+    md = (f'# Train-step throughput ({device})\n\n'
+          f'Config `{r["config"]}`, batch {args.batch}, {args.size}x{args.size}, mean of '
+          f'{args.iters} steps after {args.warmup} warm-up steps, torch {torch.__version__}.\n\n'
+          '| loop | s / iter | pairs / s |\n|---|---|---|\n'
+          f'| cdkd (mmengine train_step) | {r["train_s_per_iter"]:.3f} | '
+          f'{r["train_pairs_per_s"]:.2f} |\n'
+          f'| bare torch loop, same modules | {r["bare_s_per_iter"]:.3f} | '
+          f'{r["bare_pairs_per_s"]:.2f} |\n\n'
+          f'Framework overhead: {r["overhead_pct"]:+.1f} %.\n\nCommand: `{command_line(args)}`\n')
+    data = dict(config=r['config'], device=device, batch=args.batch, size=args.size,
+                iters=args.iters, torch=torch.__version__,
+                framework_s_per_iter=r['train_s_per_iter'], bare_s_per_iter=r['bare_s_per_iter'],
+                framework_pairs_per_s=r['train_pairs_per_s'],
+                bare_pairs_per_s=r['bare_pairs_per_s'], overhead_pct=r['overhead_pct'])
+    return md, data
+
+
+def write_atomic(path, text):
+    tmp = f'{path}.{os.getpid()}.partial'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = device_name(args.device)
+    results = []
+    for name, entry in args.method_table.items():
+        print(f'benchmarking {name} ({entry["config"]}) ...', flush=True)
+        results.append(run_isolated(name, entry, args))
+        print(json.dumps(results[-1]), flush=True)
+    tag = 'gpu' if args.device.startswith('cuda') else 'cpu'
+    os.makedirs(args.out_dir, exist_ok=True)
+    report = markdown_report(results, args, device)
+    write_atomic(osp.join(args.out_dir, f'benchmark_{tag}.md'), report)
+    write_atomic(osp.join(args.out_dir, f'benchmark_{tag}.json'),
+                 json.dumps(dict(device=device, command=command_line(args), results=results),
+                            indent=2))
+    bare = next((r for r in results if 'bare_s_per_iter' in r), None)
+    if bare is not None:
+        md, data = train_step_report(bare, args, device)
+        write_atomic(osp.join(args.out_dir, f'train_step_{tag}.md'), md)
+        write_atomic(osp.join(args.out_dir, f'train_step_{tag}.json'), json.dumps(data, indent=2))
+    print(report)
+
+
+if __name__ == '__main__':
+    main()
