@@ -43,5 +43,5 @@ class PreAnnotator:
 
 def probability_to_uint8(prob: np.ndarray) -> np.ndarray:
     """Probability in [0, 1] as 0..255 (rounded), the PNG sent to the browser; the browser
-    marks change where ``value >= round(threshold * 255)``."""
+    marks change where ``value >= floor(threshold * 255 + 0.5)``."""
     return np.rint(np.clip(prob, 0.0, 1.0) * 255.0).astype(np.uint8)

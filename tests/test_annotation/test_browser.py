@@ -173,3 +173,94 @@ def test_view_mode_shortcut_switches_to_swipe_and_blink(browser, tmp_path):
         assert browser.find_element('id', 'panel-t2').is_displayed()
     finally:
         server.shutdown()
+
+
+def mask_count(browser):
+    return browser.execute_script(
+        'return window.cdkdAnnotator.mask.binary().reduce((a, b) => a + b, 0);')
+
+
+def press(browser, key, ctrl=False):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    actions = ActionChains(browser)
+    if ctrl:
+        actions.key_down(Keys.CONTROL).send_keys(key).key_up(Keys.CONTROL)
+    else:
+        actions.send_keys(key)
+    actions.perform()
+
+
+def test_brush_eraser_fill_undo_redo_and_navigation(browser, tmp_path):
+    from selenium.webdriver.support.ui import WebDriverWait
+    root = tmp_path / 'root'
+    for name in ('a.png', 'b.png'):
+        for side in 'AB':
+            write_png(root / side / name, np.full((40, 50, 3), 90, np.uint8))
+    server = open_page(browser, create_app(str(root)))
+    try:
+        press(browser, 'b')
+        browser.execute_script('window.cdkdAnnotator.setBrushRadius(3);')
+        click_image_point(browser, 20.5, 20.5)
+        painted = mask_count(browser)
+        assert abs(painted - np.pi * 9) < 8
+        press(browser, 'e')
+        browser.execute_script('window.cdkdAnnotator.setBrushRadius(5);')
+        click_image_point(browser, 20.5, 20.5)
+        assert mask_count(browser) == 0
+        press(browser, 'f')
+        click_image_point(browser, 3, 3)
+        assert mask_count(browser) == 40 * 50
+        press(browser, 'z', ctrl=True)
+        assert mask_count(browser) == 0
+        press(browser, 'z', ctrl=True)
+        assert mask_count(browser) == painted
+        press(browser, 'y', ctrl=True)
+        press(browser, 'y', ctrl=True)
+        assert mask_count(browser) == 40 * 50
+        press(browser, '1')  # pair label: change
+        WebDriverWait(browser, 10).until(lambda d: (root / 'image_labels.json').exists())
+        press(browser, '\ue014')  # ArrowRight: saves the edited mask, opens b.png
+        WebDriverWait(browser, 10).until(
+            lambda d: d.find_element('id', 'pair-name').text == 'b.png')
+        wait_state(browser, 'ready')
+    finally:
+        server.shutdown()
+    assert (cv2.imread(str(root / 'label' / 'a.png'), cv2.IMREAD_UNCHANGED) == 255).all()
+    assert not (root / 'label' / 'b.png').exists()
+    assert '"a.png": "change"' in (root / 'image_labels.json').read_text()
+    reopened = create_app(str(root)).test_client()
+    assert reopened.get('/api/pairs').get_json()['last_index'] == 1
+
+
+def test_ai_proposal_is_thresholded_in_the_browser_and_accepted(browser, tmp_path):
+    from cdkd.annotation.preannotation import probability_to_uint8
+
+    class FixedProbability:
+        """Stands in for PreAnnotator: a known probability ramp (the model path is tested in
+        test_preannotation.py)."""
+
+        def probability(self, path_t1, path_t2, size=None):
+            return np.tile(np.linspace(0, 1, size[1], dtype=np.float32), (size[0], 1))
+
+    root = tmp_path / 'root'
+    for side in 'AB':
+        write_png(root / side / 'p.png', np.full((20, 64, 3), 128, np.uint8))
+    server = open_page(browser, create_app(str(root), preannotator=FixedProbability()))
+    try:
+        press(browser, 'i')
+        wait_state(browser, 'ready')
+        browser.execute_script(
+            'const s = document.getElementById("threshold"); s.value = 70;'
+            's.dispatchEvent(new Event("input"));')
+        press(browser, 'u')
+        wait_state(browser, 'dirty')
+        press(browser, 's', ctrl=True)
+        wait_state(browser, 'saved')
+    finally:
+        server.shutdown()
+    mask = cv2.imread(str(root / 'label' / 'p.png'), cv2.IMREAD_UNCHANGED)
+    prob = probability_to_uint8(FixedProbability().probability(None, None, (20, 64)))
+    cut = np.floor(0.7 * 255 + 0.5)  # JavaScript's Math.round (Python's round(178.5) is 178)
+    assert (prob == 178).any() and cut == 179
+    np.testing.assert_array_equal(mask, np.where(prob >= cut, 255, 0))

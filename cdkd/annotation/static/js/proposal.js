@@ -20,7 +20,7 @@ export class Proposal {
     for (let i = 0; i < this.probability.length; i++) this.probability[i] = rgba[4 * i];
   }
 
-  // Change where probability >= threshold (the server's 0..255 rounding of p * 255).
+  // Change where the served value (round(p * 255)) >= round(threshold * 255), halves up.
   binary(threshold) {
     const cut = Math.round(threshold * 255), out = new Uint8Array(this.probability.length);
     for (let i = 0; i < out.length; i++) out[i] = this.probability[i] >= cut ? 1 : 0;
