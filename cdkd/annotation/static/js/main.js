@@ -65,19 +65,26 @@ class Annotator {
   get name() { return this.names[this.index]; }
 
   async open(index) {
-    this.index = Math.max(0, Math.min(this.names.length - 1, index));
+    try {
+      await this.load(Math.max(0, Math.min(this.names.length - 1, index)));
+    } catch (e) { this.status(`cannot open ${this.name}: ${e.message}`, 'error'); }
+  }
+
+  async load(index) {
+    this.index = index;
     const name = this.name, base = `/api/pairs/${encodeURIComponent(name)}`;
     this.status(`loading ${name}…`, 'loading');
-    const meta = await api('GET', `${base}/meta`);
-    if (name !== this.name) return;  // a newer navigation won
-    this.meta = meta;
-    const update = () => this.requestRender();
-    this.images = [new TiledImage(`${base}/A`, meta, update), new TiledImage(`${base}/B`, meta, update)];
-    this.mask = new MaskLayer(meta.width, meta.height);
-    this.proposal = null; this.polygon = [];
-    if (meta.has_mask) this.mask.loadImage(await loadImage(`${base}/mask.png?t=${Date.now()}`));
+    this.meta = null; this.images = null; this.mask = null; this.proposal = null; this.polygon = [];
     $('#pair-name').textContent = name;
     $('#pair-count').textContent = `${this.index + 1} / ${this.names.length}`;
+    const meta = await api('GET', `${base}/meta`);
+    if (name !== this.name) return;  // a newer navigation won
+    const update = () => this.requestRender();
+    const mask = new MaskLayer(meta.width, meta.height);
+    if (meta.has_mask) mask.loadImage(await loadImage(`${base}/mask.png?t=${Date.now()}`));
+    if (name !== this.name) return;
+    this.meta = meta; this.mask = mask;
+    this.images = [new TiledImage(`${base}/A`, meta, update), new TiledImage(`${base}/B`, meta, update)];
     this.showImageLabel(meta.image_label);
     this.fit();
     api('PUT', '/api/state', { last_pair: name }).catch(e => this.status(e.message, 'error'));
@@ -85,8 +92,7 @@ class Annotator {
   }
 
   async go(step) {
-    if (!this.meta) return;
-    if (this.mask.dirty && !(await this.save())) return;
+    if (this.mask?.dirty && !(await this.save())) return;
     await this.open(this.index + step);
   }
 
@@ -104,6 +110,7 @@ class Annotator {
   }
 
   async setImageLabel(label) {
+    if (!this.meta) return;
     const current = this.meta.image_label === label ? null : label;  // clicking again clears
     try {
       await api('PUT', `/api/pairs/${encodeURIComponent(this.name)}/label`, { label: current });
@@ -272,8 +279,10 @@ class Annotator {
       }
       this.polygon.push([x, y]);
     } else if (this.tool === 'fill') {
+      if (!this.mask.contains(x, y)) return;
       this.mask.begin();
-      if (this.mask.fill(x, y)) this.markDirty(); else this.mask.undoStack.pop();
+      this.mask.fill(x, y);
+      this.markDirty();
     } else {
       this.mask.begin();
       this.mask.stroke(x, y, x, y, this.brushRadius, this.tool === 'eraser');

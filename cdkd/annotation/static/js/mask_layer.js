@@ -90,11 +90,12 @@ export class MaskLayer {
     this.binarize(Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys));
   }
 
-  // Flood fill (4-connected) of the clicked pixel's region with the opposite value.
+  contains(x, y) { return x >= 0 && y >= 0 && x < this.width && y < this.height; }
+
+  // Flood fill (4-connected) of the region of pixel (x, y) with the opposite value.
   fill(x, y) {
     x = Math.floor(x); y = Math.floor(y);
-    const { width, height } = this;
-    if (x < 0 || y < 0 || x >= width || y >= height) return false;
+    const { width } = this;
     const values = this.binary();
     const target = values[y * width + x], stack = [y * width + x];
     values[y * width + x] = 1 - target;
@@ -106,7 +107,6 @@ export class MaskLayer {
       }
     }
     this.setBinary(values);
-    return true;
   }
 
   binarize(x0, y0, x1, y1) {
