@@ -49,6 +49,11 @@ def create_app(data_root: str, preannotator: Optional[PreAnnotator] = None,
     def _http(error):
         return jsonify(error=error.description), error.code
 
+    @app.errorhandler(Exception)
+    def _failed(error):  # e.g. an unreadable image: the browser shows the message
+        app.logger.exception('request failed')
+        return jsonify(error=f'{type(error).__name__}: {error}'), 500
+
     def mask_stem(name):
         pairs.index(name)
         stem = pairs.stem(name)

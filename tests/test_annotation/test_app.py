@@ -139,3 +139,11 @@ def test_last_pair_is_persisted(client, data_root):
 def test_probability_without_a_model_is_404(client):
     response = client.get('/api/pairs/p0.png/probability.png')
     assert response.status_code == 404 and '--checkpoint' in response.get_json()['error']
+
+
+def test_unreadable_image_is_reported_as_json(client, data_root):
+    (data_root / 'A' / 'p1.png').write_bytes(b'not an image')
+    response = client.get('/api/pairs/p1.png/meta')
+    assert response.status_code == 500
+    assert 'cannot decode image' in response.get_json()['error']
+    assert 'A/p1.png' in response.get_json()['error']
