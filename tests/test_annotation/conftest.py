@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip('flask', reason='the annotation tool needs Flask (requirements/runtime.txt)')
+FLASK_MISSING = 'the annotation tool needs Flask (requirements/runtime.txt)'
 
 
 def write_png(path, array):

@@ -9,7 +9,9 @@ import tifffile
 
 from cdkd.visualization import to_display_rgb
 
-from .conftest import decode_png, png_bytes
+from .conftest import FLASK_MISSING, decode_png, png_bytes
+
+pytest.importorskip('flask', reason=FLASK_MISSING)
 
 
 def test_pairs_lists_only_partnered_files_inside_the_root(client):

@@ -10,11 +10,12 @@ import cv2
 import numpy as np
 import pytest
 
-from cdkd.annotation import create_app
+from .conftest import FLASK_MISSING, write_png
 
-from .conftest import write_png
-
+pytest.importorskip('flask', reason=FLASK_MISSING)
 webdriver = pytest.importorskip('selenium.webdriver', reason='selenium is not installed')
+
+from cdkd.annotation import create_app  # noqa: E402
 CHROMIUM = next(filter(None, map(shutil.which, ('chromium', 'chromium-browser'))), None)
 CHROMEDRIVER = shutil.which('chromedriver')
 pytestmark = pytest.mark.skipif(

@@ -2,8 +2,12 @@ import os
 
 import pytest
 
-from cdkd.annotation.path_safety import (UnsafePathError, is_inside, plain_file_name,
-                                         resolve_inside)
+from .conftest import FLASK_MISSING
+
+pytest.importorskip('flask', reason=FLASK_MISSING)
+
+from cdkd.annotation.path_safety import UnsafePathError, is_inside  # noqa: E402
+from cdkd.annotation.path_safety import plain_file_name, resolve_inside  # noqa: E402
 
 
 def test_resolve_inside_accepts_paths_below_root(tmp_path):

@@ -4,11 +4,14 @@ import pytest
 import torch
 
 from cdkd.apis import change_probability, inference_model, init_model
-from cdkd.annotation import PreAnnotator, create_app
-from cdkd.annotation.preannotation import probability_to_uint8
 
 from ..test_models.tiny import tiny_detector
-from .conftest import decode_png
+from .conftest import FLASK_MISSING, decode_png
+
+pytest.importorskip('flask', reason=FLASK_MISSING)
+
+from cdkd.annotation import PreAnnotator, create_app  # noqa: E402
+from cdkd.annotation.preannotation import probability_to_uint8  # noqa: E402
 
 CONFIG = """
 default_scope = 'cdkd'

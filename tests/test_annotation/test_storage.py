@@ -5,9 +5,13 @@ import cv2
 import numpy as np
 import pytest
 
-from cdkd.annotation import storage
-from cdkd.annotation.storage import (JsonStore, MaskStore, atomic_write_bytes, check_image_label,
-                                     decode_mask_png)
+from .conftest import FLASK_MISSING
+
+pytest.importorskip('flask', reason=FLASK_MISSING)
+
+from cdkd.annotation import storage  # noqa: E402
+from cdkd.annotation.storage import JsonStore, MaskStore, atomic_write_bytes  # noqa: E402
+from cdkd.annotation.storage import check_image_label, decode_mask_png  # noqa: E402
 
 
 def test_atomic_write_leaves_old_file_when_the_rename_fails(tmp_path, monkeypatch):
