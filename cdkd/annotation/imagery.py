@@ -60,7 +60,7 @@ class DisplayImages:
         return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
 
     def tile(self, path: str, col: int, row: int) -> np.ndarray:
-        """Full-resolution tile (``col``, ``row``); edge tiles are smaller. IndexError if outside."""
+        """Full-resolution tile (``col``, ``row``), smaller at the edges; IndexError if outside."""
         rgb = self.rgb(path)
         height, width = rgb.shape[:2]
         x0, y0 = col * self.tile_size, row * self.tile_size
