@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 CHROMIUM_FLAGS = ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
                   '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--window-size=1200,700',
-                  '--force-device-scale-factor=1')
+                  '--force-device-scale-factor=1', '--disable-dev-shm-usage')
 
 
 @pytest.fixture(scope='module')
