@@ -162,13 +162,26 @@ class Annotator {
   setMode(mode) {
     this.mode = mode;
     $('#view-mode').value = mode;
+    const widthBefore = this.panels[0].cssWidth;
     $('#panel-t2').classList.toggle('hidden', mode !== 'side');
     $('#swipe-label').classList.toggle('hidden', mode !== 'swipe');
+    this.view.tx += (this.panels[0].cssWidth - widthBefore) / 2;  // keep the centre in place
     clearInterval(this.blinkTimer);
     if (mode === 'blink') {
-      this.blinkTimer = setInterval(() => { this.blinkIndex = 1 - this.blinkIndex; this.requestRender(); }, 600);
+      this.blinkTimer = setInterval(() => {
+        this.blinkIndex = 1 - this.blinkIndex;
+        this.caption();
+        this.requestRender();
+      }, 600);
     }
+    this.caption();
     this.resize();
+  }
+
+  caption() {
+    const names = ['t1 (A)', 't2 (B)'];
+    const texts = { side: names[0], swipe: `${names[0]} | ${names[1]}`, blink: `blink: ${names[this.blinkIndex]}` };
+    $('#panel-t1 .caption').textContent = texts[this.mode];
   }
 
   requestRender() {
