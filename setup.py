@@ -25,6 +25,8 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+    # the annotation tool's front end (plain HTML/CSS/JS, no build step)
+    package_data={'cdkd.annotation': ['static/*.html', 'static/*.css', 'static/js/*.js']},
     python_requires='>=3.10',
     # torch and mmcv (with ops) are installed by tools/install.sh; see README.
     install_requires=['torch>=2.1', 'mmcv>=2.0.0rc4,<2.2.0'] + read_requirements('runtime.txt'),
