@@ -22,8 +22,7 @@ class MultiScaleChangeTTA(BaseTTAModel):
     stacked dates (``resize_mode``, bicubic in KD-MSI) and, with ``flip``, stacks a flipped copy in
     the same forward call. The wrapped module's ``inference`` (or ``encode_decode``) gives raw logits
     per view; ``change_logit`` turns them into one pre-sigmoid change score ``z`` (one logit, or
-    ``l1 - l0`` of a softmax pair). Each view is un-flipped and resized to the input size (first to
-    the size rounded up to ``output_size_divisor``, then cropped, as the official code does).
+    ``l1 - l0`` of a softmax pair). Each view is un-flipped and resized to the input size.
 
     - ``mode='msi'``: ``M = mean over the 2|S| views of sigmoid(z_view)`` (sigmoid once per view).
     - ``mode='mi'``: ``M = CAM(sum over views of z_view)`` = ``ReLU(sum) / max(ReLU(sum))``.
@@ -37,15 +36,18 @@ class MultiScaleChangeTTA(BaseTTAModel):
         flip: add a flipped view per scale.
         flip_axis: 'width' (code: last axis) or 'height' (paper).
         resize_mode / output_resize_mode: interpolation of the input views / of the output maps.
-        output_size_divisor: round the output size up to this multiple before cropping (code: 16;
-            ``None`` resizes straight to the input size).
+        output_size_divisor: resize each view's map to the input size rounded up to this multiple,
+            then crop. The official code does this (16) with maps at the feature stride; cdkd
+            detectors return maps already upsampled to the view size, where only ``None``
+            (straight to the input size, the default) keeps pixels aligned. Both agree when the
+            input size is a multiple of 16 (KD-MSI's 256 x 256 patches).
         threshold: change threshold; ``None`` takes the module's ``threshold`` (else 0.5).
     """
 
     def __init__(self, module: dict, mode: str = 'msi',
                  scales: Sequence[float] = (0.5, 1.0, 1.25, 2.0), flip: bool = True,
                  flip_axis: str = 'width', resize_mode: str = 'bicubic',
-                 output_resize_mode: str = 'bilinear', output_size_divisor: Optional[int] = 16,
+                 output_resize_mode: str = 'bilinear', output_size_divisor: Optional[int] = None,
                  threshold: Optional[float] = None, data_preprocessor=None):
         super().__init__(module=module, data_preprocessor=data_preprocessor)
         if mode not in MODES:

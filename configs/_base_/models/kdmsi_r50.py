@@ -38,4 +38,4 @@ model = dict(
     test_cfg=dict(output='student'))
 # Multiscale sigmoid inference (python tools/test.py CONFIG CKPT --tta), official-code defaults.
 tta_model = dict(type='MultiScaleChangeTTA', mode='msi', scales=(0.5, 1.0, 1.25, 2.0), flip=True,
-                 flip_axis='width', resize_mode='bicubic', output_size_divisor=16)
+                 flip_axis='width', resize_mode='bicubic', output_size_divisor=None)
