@@ -21,7 +21,8 @@ import time
 import cv2
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SHARED = osp.normpath(osp.join(REPO, '..', 'shared', 'data'))
+SHARED_DEFAULT = osp.normpath(osp.join(REPO, '..', 'shared', 'data'))
+SHARED = SHARED_DEFAULT  # --shared-data overrides
 STAGE1_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi_r18_96x96_20e_synthetic.py')
 STAGE2_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_whucd.py')
 ROWS = [  # (row, extra tools/test.py args)
@@ -231,7 +232,9 @@ def main():
     parser.add_argument('--work-dir', default='/tmp/cdkd_kdmsi_experiment')
     parser.add_argument('--setups', nargs='+', default=list(SETUPS), choices=list(SETUPS))
     parser.add_argument('--doc', default=osp.join(REPO, 'docs/experiments/kdmsi.md'))
+    parser.add_argument('--shared-data', default=SHARED, help='the real samples (read only)')
     args = parser.parse_args()
+    globals()['SHARED'] = args.shared_data
     results = {}
     for name in args.setups:
         print(f'[kdmsi_ablation] {name}', flush=True)
@@ -241,7 +244,8 @@ def main():
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     command = 'flock /tmp/cdkd-heavy.lock python tools/experiments/kdmsi_ablation.py' + (
-        f" --setups {' '.join(args.setups)}" if args.setups != list(SETUPS) else '')
+        f" --setups {' '.join(args.setups)}" if args.setups != list(SETUPS) else '') + (
+        f' --shared-data {args.shared_data}' if args.shared_data != SHARED_DEFAULT else '')
     tmp = args.doc + '.tmp'
     with open(tmp, 'w') as f:
         f.write(markdown(results, command))
