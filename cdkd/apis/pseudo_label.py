@@ -1,4 +1,4 @@
-"""KD-MSI pseudo labels: ``argmax([threshold, M])`` of a change-probability map, written as masks."""
+"""KD-MSI pseudo labels: ``argmax([threshold, M])`` of a change-probability map, as masks."""
 import json
 import os
 import os.path as osp
@@ -74,7 +74,8 @@ def write_pseudo_labels(results: Dict[str, dict], threshold: float, out_dir: str
 
 
 def write_report(out_dir: str, threshold: float, scores: Optional[dict], source: str,
-                 keys: Iterable[str] = ('mIoU', 'IoU', 'OA', 'mF1', 'FP_union', 'FN_union')) -> None:
+                 keys: Iterable[str] = ('mIoU', 'IoU', 'OA', 'mF1', 'FP_union', 'FN_union')
+                 ) -> None:
     """``pseudo_label_report.json`` and ``.md``: the chosen threshold and the sweep table."""
     keys = tuple(keys)
     report = dict(threshold=threshold, source=source,

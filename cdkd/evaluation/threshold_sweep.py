@@ -15,7 +15,7 @@ def threshold_grid(start: float, stop: float, step: float = 0.05) -> tuple:
 
 def sweep_confusion(prob: torch.Tensor, gt: torch.Tensor, thresholds: Sequence[float],
                     ignore_index: int = 255) -> np.ndarray:
-    """``(T, 2, 2)`` int64 matrices ``[gt, pred]`` with ``pred = prob > t`` (= argmax([t, prob]))."""
+    """``(T, 2, 2)`` int64 matrices ``[gt, pred]``, ``pred = prob > t`` (= argmax([t, prob]))."""
     prob, gt = prob.reshape(-1), gt.reshape(-1)
     valid = gt != ignore_index
     prob, gt = prob[valid], gt[valid]

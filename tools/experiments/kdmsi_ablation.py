@@ -157,7 +157,8 @@ def test_metrics(work_dir):
     return latest_metrics(work_dir)
 
 
-SETUPS = dict(  # name -> (prepare, teacher fusion (official README), crop, stage-1 / stage-2 epochs)
+# name -> (prepare, teacher fusion (official README), crop, stage-1 / stage-2 epochs)
+SETUPS = dict(
     synthetic=(prepare_synthetic, 'abs_diff', 48, 8, 8),
     levir_cd=(prepare_levir, 'abs_diff', 96, 8, 8),
     dsifn_cd=(prepare_dsifn, 'diff', 64, 10, 10),
@@ -204,8 +205,8 @@ def markdown(results, command):
              "paper's accuracy.", '',
              '## Ablation: change IoU of the change map on the training images', '',
              'Best change-class IoU over the thresholds 0.10, 0.15, ..., 0.95 (the official',
-             "model-selection rule), the paper's Table 4 protocol. MSI/MI: scales 0.5, 1.0, 1.25, 2.0 + "
-             'width flip.', '',
+             "model-selection rule), the paper's Table 4 protocol. MSI/MI: scales 0.5, 1.0, 1.25, "
+             '2.0 + width flip.', '',
              '| method | ' + ' | '.join(results) + ' |', '|---' * (len(results) + 1) + '|']
     for row, _ in ROWS:
         cells = [f"{r['ablation'][row]['IoU']:.3f} (t={r['ablation'][row]['threshold']:.2f})"

@@ -24,7 +24,8 @@ class ImageLevelChangeLabel(BaseTransform):
     def transform(self, results: dict) -> dict:
         if 'gt_seg_map' not in results:
             raise KeyError(f"{results.get('seg_map_path') or results.get('sample_name')}: "
-                           'ImageLevelChangeLabel needs gt_seg_map (LoadChangeAnnotation before it)')
+                           'ImageLevelChangeLabel needs gt_seg_map (put LoadChangeAnnotation '
+                           'before it)')
         changed = int(np.count_nonzero(results['gt_seg_map'] == 1))
         results['gt_image_label'] = np.int64(changed >= self.min_changed_pixels)
         if self.drop_mask:

@@ -55,7 +55,7 @@ class CAMDistillationDetector(BaseSegmentor):
         return [self.student(inputs)]
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: Optional[List[dict]] = None) -> Tensor:
-        """Raw map of ``test_cfg.output`` (``G_s`` or ``G_t``), bilinearly upsampled to the input."""
+        """Raw map of ``test_cfg.output`` (``G_s`` or ``G_t``), upsampled to the input size."""
         net = self.student if self.test_cfg.output == 'student' else self.teacher
         return F.interpolate(net(inputs), size=inputs.shape[-2:], mode='bilinear',
                              align_corners=False)

@@ -18,9 +18,9 @@ FLIP_AXES = {'width': -1, 'height': -2}
 class MultiScaleChangeTTA(BaseTTAModel):
     """Multiscale (sigmoid) inference of KD-MSI as a TTA model for any cdkd change detector.
 
-    Views are built from the preprocessed tensor (no ``tta_pipeline``): every scale ``s`` resizes the
-    stacked dates (``resize_mode``, bicubic in KD-MSI) and, with ``flip``, stacks a flipped copy in
-    the same forward call. The wrapped module's ``inference`` (or ``encode_decode``) gives raw logits
+    Views are built from the preprocessed tensor (no ``tta_pipeline``): every scale ``s`` resizes
+    the stacked dates (``resize_mode``, bicubic in KD-MSI) and, with ``flip``, stacks a flipped copy
+    in the same forward call. The wrapped module's ``inference`` (or ``encode_decode``) gives logits
     per view; ``change_logit`` turns them into one pre-sigmoid change score ``z`` (one logit, or
     ``l1 - l0`` of a softmax pair). Each view is un-flipped and resized to the input size.
 

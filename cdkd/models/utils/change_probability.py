@@ -9,7 +9,7 @@ from torch import Tensor
 
 
 def make_cam(score: Tensor, eps: float = 1e-5) -> Tensor:
-    """KD-MSI's Eq. (1): ``ReLU(G) / max(ReLU(G))`` per image (``eps`` avoids 0/0, as in the code)."""
+    """KD-MSI's Eq. (1): ``ReLU(G) / max(ReLU(G))`` per image (``eps`` avoids 0/0, as the code)."""
     positive = F.relu(score)
     return positive / (positive.flatten(1).amax(dim=1).view(-1, *[1] * (score.dim() - 1)) + eps)
 
@@ -41,7 +41,7 @@ def pack_probability_predictions(prob: Tensor, data_samples: Sequence[SegDataSam
     i.e. ``argmax([threshold, prob])``) into each data sample.
 
     ``prob`` is ``(N, H_pad, W_pad)`` over the padded batch: each map is cropped to the sample's
-    ``img_shape`` (the preprocessor pads bottom/right) and resized to ``ori_shape`` when they differ.
+    ``img_shape`` (the preprocessor pads bottom/right), then resized to ``ori_shape`` if it differs.
     """
     outputs = []
     for i, data_sample in enumerate(data_samples):
