@@ -9,6 +9,7 @@ _base_ = [
 ]
 train_dataloader = dict(
     batch_size=16,
+    drop_last=True,  # the ASPP image-pooling BatchNorm cannot train on a batch of one
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(data_prefix=dict(
         img_path_from='train/A', img_path_to='train/B',

@@ -1,5 +1,6 @@
 """tools/test.py --tta (MultiScaleChangeTTA) and tools/pseudo_label.py end to end, tiny model."""
 import importlib.util
+import json
 import os
 import os.path as osp
 import sys
@@ -87,3 +88,47 @@ def test_pseudo_label_tool(tiny_setup, monkeypatch):
     for name, mask in expected.items():
         np.testing.assert_array_equal(cv2.imread(str(out / 'label' / f'{name}.png'), 0), mask)
     assert (out / 'pseudo_label_report.md').is_file()
+
+
+@pytest.mark.slow
+def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
+    """tools/kdmsi_pipeline.py with tiny nets: all four stages, then a rerun skips them all."""
+    data = tmp_path / 'data'
+    generate_synthetic_cd(str(data), dict(train=4, test=2), size=64, seed=1, progress=False)
+    ds = lambda split, pipe: (  # noqa: E731
+        f"dict(_delete_=True, type='BiTemporalCDDataset', data_root={str(data)!r}, "
+        f"data_prefix=dict(img_path_from='{split}/A', img_path_to='{split}/B', "
+        f"seg_map_path='{split}/label'), pipeline={{{{_base_.{pipe}}}}})")
+    loaders = (f"train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, "
+               f"dataset=TRAIN)\nval_dataloader = dict(batch_size=2, num_workers=0, "
+               f"persistent_workers=False, dataset=EVAL)\ntest_dataloader = val_dataloader\n")
+    backbone = ("dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8, "
+                "out_indices=(3, ), strides=(1, 2, 2, 1), norm_cfg=dict(type='BN'), init_cfg=None)")
+    stage1 = tmp_path / 'stage1.py'
+    stage1.write_text(
+        f"_base_ = [{osp.join(REPO, 'configs/kdmsi/kdmsi_r18_96x96_20e_synthetic.py')!r}]\n"
+        f"model = dict(teacher=dict(backbone={backbone}, in_channels=64),\n"
+        f"             student=dict(backbone={backbone}, in_channels=64))\n"
+        + loaders.replace('TRAIN', ds('train', 'weak_train_pipeline'))
+        .replace('EVAL', ds('train', 'test_pipeline'))
+        + "train_cfg = dict(max_epochs=1)\ntta_model = dict(scales=(0.5, 1.0))\n")
+    stage2 = tmp_path / 'stage2.py'
+    stage2.write_text(
+        f"_base_ = [{osp.join(REPO, 'configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_whucd.py')!r}]\n"  # noqa: E501
+        "model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8),\n"
+        "             decode_head=dict(in_channels=64, channels=16, c1_in_channels=8, "
+        "c1_channels=8))\n"
+        + loaders.replace('TRAIN', ds('train', 'train_pipeline'))
+        .replace('EVAL', ds('test', 'test_pipeline'))
+        + "train_cfg = dict(max_epochs=1, val_interval=1)\n"
+        "default_hooks = dict(checkpoint=dict(interval=1))\n")
+    work = tmp_path / 'work'
+    args = ('tools/kdmsi_pipeline.py', '--stage1', str(stage1), '--stage2', str(stage2),
+            '--work-dir', str(work))
+    run_tool(*args, cwd=REPO)
+    with open(work / 'results.json') as f:
+        results = json.load(f)
+    assert {'IoU', 'mF1', 'FP_union', 'FN_union'} <= set(results['stage2_test'])
+    assert len(os.listdir(work / 'pseudo_labels' / 'label')) == 4
+    log = run_tool(*args, cwd=REPO)
+    assert log.count('done before, skipped') == 4

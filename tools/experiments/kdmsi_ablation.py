@@ -166,6 +166,11 @@ SETUPS = dict(
 
 
 def run_setup(name, out):
+    """Runs (or reuses, from ``out/result.json``) one setup."""
+    cached = osp.join(out, 'result.json')
+    if osp.isfile(cached):
+        with open(cached) as f:
+            return json.load(f)
     prepare, fusion, crop, epochs1, epochs2 = SETUPS[name]
     root = osp.join(out, 'data')
     if not osp.isdir(osp.join(root, 'test')):
@@ -190,8 +195,12 @@ def run_setup(name, out):
         pseudo = json.load(f)
     t = pseudo['threshold']
     counts = {s: len(os.listdir(osp.join(root, s, 'A'))) for s in ('train', 'test')}
-    return dict(ablation=ablation, pseudo_threshold=t, pseudo=pseudo['sweep'][f'{t:.2f}'],
-                stage2=pipeline['stage2_test'], counts=counts, minutes=(time.time() - start) / 60)
+    result = dict(ablation=ablation, pseudo_threshold=t, pseudo=pseudo['sweep'][f'{t:.2f}'],
+                  stage2=pipeline['stage2_test'], counts=counts,
+                  minutes=(time.time() - start) / 60)
+    with open(cached, 'w') as f:
+        json.dump(result, f)
+    return result
 
 
 def markdown(results, command):
