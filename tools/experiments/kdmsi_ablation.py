@@ -210,8 +210,8 @@ def markdown(results, command):
              'Small Siamese ResNet-18 (8 base channels) teacher/student/stage-2 nets trained from',
              'scratch with AdamW (lr 1e-3) on CPU: no ImageNet weights can be downloaded and the',
              "paper's SGD lr 0.001 does not move randomly initialised nets within a few hundred",
-             'iterations. About 600-700 iterations per stage; the numbers show the pipeline working, not the',
-             "paper's accuracy.", '',
+             'iterations. About 600-700 iterations per stage; the numbers show the pipeline',
+             "working, not the paper's accuracy.", '',
              '## Ablation: change IoU of the change map on the training images', '',
              'Best change-class IoU over the thresholds 0.10, 0.15, ..., 0.95 (the official',
              "model-selection rule), the paper's Table 4 protocol. MSI/MI: scales 0.5, 1.0, 1.25, "
