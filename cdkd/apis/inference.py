@@ -11,6 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.structures import SegDataSample
 
+from cdkd.models.utils import probability_from_seg_logits
 from cdkd.registry import MODELS
 from cdkd.utils import register_all_modules
 
@@ -71,10 +72,7 @@ def inference_model(model: torch.nn.Module,
 
 def change_probability(sample: SegDataSample) -> np.ndarray:
     """Per-pixel change probability (H x W float32) from a prediction of either head type."""
-    logits = sample.seg_logits.data
-    if logits.shape[0] == 1:  # single-logit heads: mmseg already applied the sigmoid
-        return logits[0].float().cpu().numpy()
-    return logits.float().softmax(dim=0)[1].cpu().numpy()
+    return probability_from_seg_logits(sample.seg_logits.data).float().cpu().numpy()
 
 
 def _stem(path: str) -> str:

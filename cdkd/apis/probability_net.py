@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cdkd.models.utils import change_logit
+
 
 class ChangeProbabilityNet(nn.Module):
     """``(N, sum(bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
@@ -37,9 +39,7 @@ class ChangeProbabilityNet(nn.Module):
         logits = self.network((inputs.float() - self.mean) / self.std, mode='tensor')
         logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
                                align_corners=self.align_corners)
-        if logits.shape[1] == 1:
-            return logits.sigmoid()
-        return logits.softmax(dim=1)[:, 1:2]
+        return torch.sigmoid(change_logit(logits))[:, None]
 
 
 def change_threshold(model: nn.Module) -> float:

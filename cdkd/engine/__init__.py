@@ -1,3 +1,4 @@
 from .hooks import ChangeVisualizationHook, CheckInvalidLossHook
+from .optimizers import BackboneHeadParamGroupsConstructor
 
-__all__ = ['ChangeVisualizationHook', 'CheckInvalidLossHook']
+__all__ = ['ChangeVisualizationHook', 'CheckInvalidLossHook', 'BackboneHeadParamGroupsConstructor']

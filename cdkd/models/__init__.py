@@ -1,3 +1,4 @@
 from .change_detectors import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .tta import *  # noqa: F401,F403

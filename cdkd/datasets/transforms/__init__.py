@@ -2,6 +2,7 @@ from .formatting import PackChangeInputs
 from .geometric import (MultiImgPad, MultiImgRandomCrop, MultiImgRandomFlip,
                         MultiImgRandomResize, MultiImgRandomRotate, MultiImgRandomRotate90,
                         MultiImgResize)
+from .image_label import ImageLevelChangeLabel
 from .loading import LoadChangeAnnotation, LoadMultiImageFromFile
 from .photometric import MultiImgPhotoMetricDistortion
 from .temporal import RandomTemporalExchange
@@ -9,5 +10,6 @@ from .temporal import RandomTemporalExchange
 __all__ = [
     'LoadMultiImageFromFile', 'LoadChangeAnnotation', 'MultiImgRandomCrop', 'MultiImgRandomFlip',
     'MultiImgRandomRotate', 'MultiImgRandomRotate90', 'MultiImgResize', 'MultiImgRandomResize',
-    'MultiImgPad', 'MultiImgPhotoMetricDistortion', 'RandomTemporalExchange', 'PackChangeInputs'
+    'MultiImgPad', 'MultiImgPhotoMetricDistortion', 'RandomTemporalExchange', 'PackChangeInputs',
+    'ImageLevelChangeLabel'
 ]

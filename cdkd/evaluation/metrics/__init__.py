@@ -1,3 +1,4 @@
 from .change_metric import ChangeMetric
+from .threshold_sweep_metric import ThresholdSweepMetric
 
-__all__ = ['ChangeMetric']
+__all__ = ['ChangeMetric', 'ThresholdSweepMetric']

@@ -1,3 +1,5 @@
+from .cam_distillation_detector import CAMDistillationDetector
+from .siamese_cam_net import SiameseCAMNet
 from .siamese_encoder_decoder import SiameseEncoderDecoder
 
-__all__ = ['SiameseEncoderDecoder']
+__all__ = ['SiameseEncoderDecoder', 'SiameseCAMNet', 'CAMDistillationDetector']

@@ -1,0 +1,3 @@
+from .backbone_head_constructor import BackboneHeadParamGroupsConstructor
+
+__all__ = ['BackboneHeadParamGroupsConstructor']

@@ -1,0 +1,3 @@
+from .multiscale_change_tta import MultiScaleChangeTTA
+
+__all__ = ['MultiScaleChangeTTA']

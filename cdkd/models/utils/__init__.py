@@ -1,0 +1,5 @@
+from .change_probability import (change_logit, make_cam, pack_probability_predictions,
+                                 probability_from_seg_logits)
+
+__all__ = ['make_cam', 'change_logit', 'probability_from_seg_logits',
+           'pack_probability_predictions']

@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from cdkd.evaluation import (ThresholdSweepMetric, confusion_matrix, sweep_confusion,
+                             threshold_grid)
+
+
+def test_grid():
+    assert threshold_grid(0.1, 0.95) == tuple(round(0.1 + 0.05 * i, 6) for i in range(18))
+    assert threshold_grid(0.0, 0.9)[-1] == 0.9 and len(threshold_grid(0.0, 0.9)) == 19
+
+
+def test_sweep_matches_confusion_matrix_per_threshold():
+    torch.manual_seed(0)
+    prob = torch.rand(16, 16)
+    gt = (torch.rand(16, 16) > 0.6).long()
+    gt[0, :4] = 255
+    thresholds = (0.0, 0.25, 0.5, 0.75)
+    cms = sweep_confusion(prob, gt, thresholds)
+    for t, cm in zip(thresholds, cms):
+        np.testing.assert_array_equal(cm, confusion_matrix((prob > t).long(), gt, 2, 255))
+
+
+def test_metric_reports_best_threshold_and_softmax_for_two_channels():
+    gt = torch.tensor([[0, 0, 1, 1]])
+    prob = torch.tensor([[0.1, 0.4, 0.6, 0.3]])
+    logits2 = torch.stack([torch.zeros_like(prob), torch.logit(prob)])  # softmax[1] == prob
+    for seg_logits in (prob[None], logits2):
+        metric = ThresholdSweepMetric(thresholds=(0.2, 0.35, 0.5))
+        sample = SegDataSample(seg_logits=PixelData(data=seg_logits),
+                               gt_sem_seg=PixelData(data=gt[None]))
+        metric.process({}, [sample.to_dict()])
+        out = metric.compute_metrics(metric.results)
+        # t=0.2: TP 2, FP 1 -> 2/3; t=0.35: TP 1, FP 1, FN 1 -> 1/3; t=0.5: 1/2
+        assert out['IoU'] == pytest.approx(2 / 3, abs=1e-5)
+        assert out['IoU_threshold'] == 0.2
+        assert out['at_best/FP_union'] == pytest.approx(1 / 3, abs=1e-5)
