@@ -154,8 +154,9 @@ def main(argv=None):
         lines.append(f'| {r["predictor"]} | {r["size"]}x{r["size"]} | {r["size"] ** 2 / 1e6:.1f} | '
                      f'{r["raw_input_mb"]:.0f} | {r["tiles"]} | {r["rss_before_mb"]:.0f} | '
                      f'{r["peak_rss_mb"]:.0f} | {r["seconds"]:.1f} | {r["megapixels_per_s"]:.2f} |')
-    lines += ['', 'Peak memory grows with the scene width (one strip of tile rows across the '
-              'scene: inputs, probability and weight accumulators), not with its area.', '',
+    lines += ['', 'Peak memory grows with the scene width (probability and weight accumulators '
+              'of one strip of tile rows across the scene, plus one batch of input tiles), not '
+              'with its area.', '',
               f'Command: `{command}`', '']
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     tmp = f'{args.out}.{os.getpid()}.partial'
