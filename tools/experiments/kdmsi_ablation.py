@@ -118,6 +118,8 @@ val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
                       dataset={dataset(root, 'train', 'eval_pipeline')})
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs={epochs1}, val_interval={max(1, epochs1 // 4)})
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end={epochs1},
+                        by_epoch=True, convert_to_iter_based=True)]
 """
     stage2 = f"""_base_ = [{STAGE2_BASE!r}]
 model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8),
@@ -134,6 +136,8 @@ val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
                       dataset={dataset(root, 'test', 'eval_pipeline')})
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs={epochs2}, val_interval={epochs2})
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end={epochs2},
+                        by_epoch=True, convert_to_iter_based=True)]
 default_hooks = dict(checkpoint=dict(interval={epochs2}))
 """
     paths = osp.join(out, 'stage1.py'), osp.join(out, 'stage2.py')
