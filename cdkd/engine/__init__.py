@@ -1,3 +1,6 @@
-from .hooks import ChangeVisualizationHook, CheckInvalidLossHook
+from .hooks import (ChangeVisualizationHook, CheckInvalidLossHook, EMATeacherHook,
+                    StudentViewMetricHook)
 
-__all__ = ['ChangeVisualizationHook', 'CheckInvalidLossHook']
+__all__ = [
+    'ChangeVisualizationHook', 'CheckInvalidLossHook', 'EMATeacherHook', 'StudentViewMetricHook'
+]
