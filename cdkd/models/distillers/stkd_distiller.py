@@ -43,6 +43,8 @@ class STKDDistiller(BaseModel):
         ema_teacher: use a separate mean teacher (updated by ``EMATeacherHook``) for the
             distillation targets instead of the online network on the original pair.
         test_with: ``'detector'`` or ``'ema_teacher'``: the network used at val/test/predict.
+        data_preprocessor: used by the detector when its config has none (mmengine's Runner
+            passes the config's top-level ``data_preprocessor`` here).
     """
 
     def __init__(self,
@@ -54,8 +56,12 @@ class STKDDistiller(BaseModel):
                  detach_teacher: bool = True,
                  ema_teacher: bool = False,
                  test_with: str = 'detector',
+                 data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        detector = dict(detector)
+        if data_preprocessor is not None:
+            detector.setdefault('data_preprocessor', data_preprocessor)
         self.detector = MODELS.build(detector)
         self.data_preprocessor = self.detector.data_preprocessor
         self.ema_teacher = copy.deepcopy(self.detector).requires_grad_(False) if ema_teacher \
