@@ -44,9 +44,9 @@ def parse_args():
     p.add_argument('--datasets', nargs='+', default=['synthetic', 'levir', 'dsifn'])
     p.add_argument('--methods', nargs='+', default=['baseline', 'stkd'], choices=list(CONFIGS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    p.add_argument('--iters', type=int, default=300)
-    p.add_argument('--crop', type=int, default=96)
-    p.add_argument('--batch', type=int, default=4)
+    p.add_argument('--iters', type=int, default=500)
+    p.add_argument('--crop', type=int, default=64)
+    p.add_argument('--batch', type=int, default=8)
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')),
                    help='folder with levir_cd, levir_cd256, dsifn_cd256 (read in place)')
     p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/stkd.md'))
@@ -182,10 +182,12 @@ def main():
                     work_dir = osp.join(tmp_root, 'work', f'{dataset}_{method}_{seed}')
                     runner = Runner.from_cfg(build_cfg(method, data_root, seed, args, work_dir))
                     runner.train()
+                    train_loss = runner.message_hub.get_scalar('train/loss').mean(50)
                     metrics = runner.test()
                     results.setdefault((dataset, method), []).append(metrics)
                     print(f'[{(time.time() - start) / 60:5.1f} min] {dataset} {method} seed {seed}: '
-                          f'F1 {100 * metrics["F1"]:.2f} cIoU {100 * metrics["IoU"]:.2f}',
+                          f'F1 {100 * metrics["F1"]:.2f} cIoU {100 * metrics["IoU"]:.2f} '
+                          f'(train loss, last 50 iters: {train_loss:.3f})',
                           flush=True)
                     write_table(args.out, results, args, (time.time() - start) / 60)
     finally:
