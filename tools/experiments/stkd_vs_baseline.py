@@ -137,6 +137,9 @@ def build_cfg(method, data_root, seed, args, work_dir):
     return cfg
 
 
+SPLITS_DOC = ' '.join(__doc__.split('Data (')[1].split('Run (')[0].split()).replace(' * ', '\n* ')
+
+
 def mean_std(values):
     return f'{100 * np.mean(values):.2f} ± {100 * np.std(values):.2f}'
 
@@ -152,8 +155,7 @@ def write_table(path, results, args, minutes):
         'held-out patches. STKD = the same network and augmentation + the default student view '
         '(one random photometric/noise/blur/JPEG perturbation of B) + student CE + pixel KL. '
         'Scores in percent, mean ± std over seeds (population std); per-seed values in brackets.',
-        '', 'Splits (deterministic): ' + __doc__.split('Data (')[1].split('Run (')[0].strip()
-        .replace('\n', ' '), '',
+        '', 'Deterministic splits (' + SPLITS_DOC, '',
         '| dataset | method | F1 (%) | cIoU (%) | F1 per seed |', '|---|---|---|---|---|']
     for (dataset, method), runs in results.items():
         f1 = [r['F1'] for r in runs]
