@@ -44,9 +44,10 @@ def parse_args():
     p.add_argument('--datasets', nargs='+', default=['synthetic', 'levir', 'dsifn'])
     p.add_argument('--methods', nargs='+', default=['baseline', 'stkd'], choices=list(CONFIGS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    p.add_argument('--iters', type=int, default=500)
+    p.add_argument('--iters', type=int, default=250)
     p.add_argument('--crop', type=int, default=64)
-    p.add_argument('--batch', type=int, default=8)
+    p.add_argument('--batch', type=int, default=4)
+    p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (both methods)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')),
                    help='folder with levir_cd, levir_cd256, dsifn_cd256 (read in place)')
     p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/stkd.md'))
@@ -124,6 +125,7 @@ def build_cfg(method, data_root, seed, args, work_dir):
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters, val_interval=10 ** 9)
     warmup = max(1, args.iters // 10)
+    cfg.optim_wrapper.optimizer.lr = args.lr
     cfg.param_scheduler = [
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=warmup),
         dict(type='PolyLR', eta_min=1e-6, power=1.0, begin=warmup, end=args.iters, by_epoch=False)]
@@ -151,7 +153,7 @@ def write_table(path, results, args, minutes):
         + ' '.join(sys.argv[1:]) + '`', '',
         f'Narrow Siamese ResNet-18 layout (8 base channels) + FPN head (32 channels), trained from '
         f'scratch for {args.iters} iterations, batch {args.batch}, random {args.crop} x '
-        f'{args.crop} crops with flips/rot90, AdamW lr 1e-3, seeds {args.seeds}; tested on full '
+        f'{args.crop} crops with flips/rot90, AdamW lr {args.lr:g}, seeds {args.seeds}; tested on full '
         'held-out patches. STKD = the same network and augmentation + the default student view '
         '(one random photometric/noise/blur/JPEG perturbation of B) + student CE + pixel KL. '
         'Scores in percent, mean ± std over seeds (population std); per-seed values in brackets.',
