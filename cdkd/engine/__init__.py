@@ -1,4 +1,8 @@
-from .hooks import ChangeVisualizationHook, CheckInvalidLossHook
+from .hooks import (ChangeVisualizationHook, CheckInvalidLossHook, EMATeacherHook,
+                    StudentViewMetricHook)
 from .optimizers import BackboneHeadParamGroupsConstructor
 
-__all__ = ['ChangeVisualizationHook', 'CheckInvalidLossHook', 'BackboneHeadParamGroupsConstructor']
+__all__ = [
+    'ChangeVisualizationHook', 'CheckInvalidLossHook', 'EMATeacherHook', 'StudentViewMetricHook',
+    'BackboneHeadParamGroupsConstructor'
+]

@@ -4,6 +4,11 @@ from .geometric import (MultiImgPad, MultiImgRandomCrop, MultiImgRandomFlip,
                         MultiImgResize)
 from .image_label import ImageLevelChangeLabel
 from .loading import LoadChangeAnnotation, LoadMultiImageFromFile
+from .perturbation import (StudentBrightness, StudentContrast, StudentGamma,
+                           StudentHistogramMatching, StudentHueSaturation, StudentRandomChoice)
+from .perturbation_degrade import (StudentGaussianBlur, StudentGaussianNoise,
+                                   StudentJPEGCompression, StudentRandomErasing,
+                                   StudentRegistrationError, StudentSpeckleNoise)
 from .photometric import MultiImgPhotoMetricDistortion
 from .temporal import RandomTemporalExchange
 
@@ -11,5 +16,9 @@ __all__ = [
     'LoadMultiImageFromFile', 'LoadChangeAnnotation', 'MultiImgRandomCrop', 'MultiImgRandomFlip',
     'MultiImgRandomRotate', 'MultiImgRandomRotate90', 'MultiImgResize', 'MultiImgRandomResize',
     'MultiImgPad', 'MultiImgPhotoMetricDistortion', 'RandomTemporalExchange', 'PackChangeInputs',
-    'ImageLevelChangeLabel'
+    'ImageLevelChangeLabel',
+    'StudentBrightness', 'StudentContrast', 'StudentGamma', 'StudentHueSaturation',
+    'StudentHistogramMatching', 'StudentRandomChoice', 'StudentGaussianNoise',
+    'StudentSpeckleNoise', 'StudentGaussianBlur', 'StudentJPEGCompression',
+    'StudentRegistrationError', 'StudentRandomErasing'
 ]

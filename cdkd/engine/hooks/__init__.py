@@ -1,4 +1,8 @@
 from .change_visualization_hook import ChangeVisualizationHook
 from .check_invalid_loss_hook import CheckInvalidLossHook
+from .ema_teacher_hook import EMATeacherHook
+from .student_view_metric_hook import StudentViewMetricHook
 
-__all__ = ['ChangeVisualizationHook', 'CheckInvalidLossHook']
+__all__ = [
+    'ChangeVisualizationHook', 'CheckInvalidLossHook', 'EMATeacherHook', 'StudentViewMetricHook'
+]

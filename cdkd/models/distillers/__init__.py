@@ -1,0 +1,4 @@
+from .recorders import ModuleOutputRecorder
+from .stkd_distiller import STKDDistiller
+
+__all__ = ['ModuleOutputRecorder', 'STKDDistiller']
