@@ -21,11 +21,13 @@ import time
 import torch
 import torch.nn.functional as F
 
-# Methods by name. STKD / GOLD / KD-MSI configs are added here when they land on a branch;
+# Methods by name (each method's default synthetic config);
 # ``bare_loop`` marks plain encoder-decoders whose step can be rewritten as a bare torch loop.
 METHODS = {
     'siamese': dict(config='configs/siamese/siamfpn_r18_128x128_500it_synthetic.py',
                     bare_loop=True),
+    'stkd': dict(config='configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py',
+                 bare_loop=False),
 }
 
 
@@ -68,6 +70,10 @@ def random_batch(n, bands, size, seed=0):
         inputs.append(torch.randint(0, 256, (bands, size, size), generator=g, dtype=torch.uint8))
         s = SegDataSample()
         s.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, size, size), generator=g))
+        # The fields the distillation methods train on: STKD's perturbed view, KD-MSI's
+        # image-level label (the other methods ignore them).
+        s.student_inputs = torch.randint(0, 256, (bands, size, size), generator=g, dtype=torch.uint8)
+        s.gt_image_label = torch.tensor(1)
         s.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size), pad_shape=(size, size)))
         samples.append(s)
     return dict(inputs=inputs, data_samples=samples)
@@ -133,7 +139,7 @@ def benchmark_method(name, entry, args):
     cfg = Config.fromfile(entry['config'])
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).to(args.device).train()
-    bands = sum(model.temporal_bands)
+    bands = sum(getattr(model.data_preprocessor, 'temporal_bands', None) or model.temporal_bands)
     batch = random_batch(args.batch, bands, args.size)
     if args.device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()

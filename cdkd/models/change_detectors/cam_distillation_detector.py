@@ -85,4 +85,8 @@ class CAMDistillationDetector(BaseSegmentor):
         return pack_probability_predictions(prob, data_samples, self.threshold)
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None):
-        return self.teacher(inputs), self.student(inputs)
+        """Raw single-logit change map at input size (the export protocol's ``mode='tensor'``)."""
+        return self.encode_decode(inputs)
+
+    def export_module(self) -> torch.nn.Module:
+        return self

@@ -164,6 +164,10 @@ class STKDDistiller(BaseModel):
     def predict(self, inputs: Tensor, data_samples=None):
         return getattr(self, self.test_with).predict(inputs, data_samples)
 
+    def export_module(self) -> torch.nn.Module:
+        """The network that predicts at test time (export protocol of ``ChangeProbabilityNet``)."""
+        return getattr(self, self.test_with)
+
     def forward(self, inputs: Tensor, data_samples=None, mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
