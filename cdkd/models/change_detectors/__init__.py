@@ -1,3 +1,4 @@
+from .gold_change_detector import GOLDChangeDetector
 from .siamese_encoder_decoder import SiameseEncoderDecoder
 
-__all__ = ['SiameseEncoderDecoder']
+__all__ = ['GOLDChangeDetector', 'SiameseEncoderDecoder']
