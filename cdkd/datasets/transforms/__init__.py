@@ -1,3 +1,4 @@
+from .bands import MultiImgSelectBands
 from .formatting import PackChangeInputs
 from .geometric import (MultiImgPad, MultiImgRandomCrop, MultiImgRandomFlip,
                         MultiImgRandomResize, MultiImgRandomRotate, MultiImgRandomRotate90,
@@ -9,5 +10,6 @@ from .temporal import RandomTemporalExchange
 __all__ = [
     'LoadMultiImageFromFile', 'LoadChangeAnnotation', 'MultiImgRandomCrop', 'MultiImgRandomFlip',
     'MultiImgRandomRotate', 'MultiImgRandomRotate90', 'MultiImgResize', 'MultiImgRandomResize',
-    'MultiImgPad', 'MultiImgPhotoMetricDistortion', 'RandomTemporalExchange', 'PackChangeInputs'
+    'MultiImgPad', 'MultiImgPhotoMetricDistortion', 'RandomTemporalExchange', 'PackChangeInputs',
+    'MultiImgSelectBands'
 ]
