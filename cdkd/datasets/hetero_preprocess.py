@@ -48,13 +48,17 @@ class PreprocessConfig:
 
     def check(self):
         if self.patch_size <= 0 or (self.stride is not None and self.stride <= 0):
-            raise ValueError(f'patch_size and stride must be positive, got {self.patch_size}, {self.stride}')
+            raise ValueError(
+                f'patch_size and stride must be positive, got {self.patch_size}, {self.stride}')
         if len(self.ratios) != 3 or min(self.ratios) < 0 or abs(sum(self.ratios) - 1) > 1e-6:
-            raise ValueError(f'split ratios must be three non-negative numbers summing to 1, got {list(self.ratios)}')
+            raise ValueError(
+                f'split ratios must be three non-negative numbers summing to 1, got {list(self.ratios)}'
+            )
         if self.split_by not in ('patch', 'scene'):
             raise ValueError(f"split_by must be 'patch' or 'scene', got {self.split_by!r}")
         if self.image_format not in ('auto', 'png', 'tif'):
-            raise ValueError(f"image_format must be 'auto', 'png' or 'tif', got {self.image_format!r}")
+            raise ValueError(
+                f"image_format must be 'auto', 'png' or 'tif', got {self.image_format!r}")
 
 
 @dataclass
@@ -77,7 +81,8 @@ def find_scenes(in_dir: str) -> Dict[str, Dict[str, str]]:
             roles = scenes.setdefault(m['base'], {})
             role = m['role'].upper()
             if role in roles:
-                raise ValueError(f'scene {m["base"]!r} has two {role} images: {roles[role]} and {path}')
+                raise ValueError(
+                    f'scene {m["base"]!r} has two {role} images: {roles[role]} and {path}')
             roles[role] = path
     if not scenes:
         raise FileNotFoundError(f'no scenes named {{basename}}_{{A|B|D|E}}.{{tif|png}} in {in_dir}')
@@ -102,7 +107,8 @@ def label_to_255(label: np.ndarray, path: str) -> np.ndarray:
         return (label * 255).astype(np.uint8)
     if values <= {1, 2}:
         return ((label == 2) * 255).astype(np.uint8)
-    raise ValueError(f'{path}: change label values {sorted(values)[:10]} are none of 0/1, 0/255, 1/2')
+    raise ValueError(
+        f'{path}: change label values {sorted(values)[:10]} are none of 0/1, 0/255, 1/2')
 
 
 def align_scene(base: str, roles: Dict[str, str], min_overlap: float):
@@ -111,38 +117,45 @@ def align_scene(base: str, roles: Dict[str, str], min_overlap: float):
     images = {r: read_image(p) for r, p in roles.items() if r != 'E'}
     label = label_to_255(read_image(roles['E']), roles['E'])
     if label.shape != images['A'].shape[:2]:
-        raise SceneAlignmentError(f'scene {base!r}: label {roles["E"]} is {label.shape[::-1]} (W x H) '
-                                  f'but A {roles["A"]} is {images["A"].shape[1::-1]}; the label '
-                                  'must be on the grid of A')
+        raise SceneAlignmentError(
+            f'scene {base!r}: label {roles["E"]} is {label.shape[::-1]} (W x H) '
+            f'but A {roles["A"]} is {images["A"].shape[1::-1]}; the label '
+            'must be on the grid of A')
     refs = {r: read_georef(roles[r]) for r in images}
     if any(ref is None for ref in refs.values()):
         shapes = {r: img.shape[:2] for r, img in images.items()}
         if len(set(shapes.values())) != 1:
             raise SceneAlignmentError(
                 f'scene {base!r} is not georeferenced ({[roles[r] for r in refs if refs[r] is None]} '
-                f'has no GeoTIFF tags) and its images differ in size: '
-                + ', '.join(f'{roles[r]} {s[1]}x{s[0]}' for r, s in shapes.items()))
+                f'has no GeoTIFF tags) and its images differ in size: ' +
+                ', '.join(f'{roles[r]} {s[1]}x{s[0]}' for r, s in shapes.items()))
         return images, label, 1.0
     crs = {r: ref.crs for r, ref in refs.items()}
     if len(set(crs.values())) != 1:
-        raise SceneAlignmentError(f'scene {base!r}: images use different CRS {crs}; reproject first')
+        raise SceneAlignmentError(
+            f'scene {base!r}: images use different CRS {crs}; reproject first')
     a = refs['A']
     for r, ref in refs.items():
         if abs(ref.sx - a.sx) > 0.01 * a.sx or abs(ref.sy - a.sy) > 0.01 * a.sy:
-            raise SceneAlignmentError(f'scene {base!r}: pixel size of {roles[r]} ({ref.sx}, {ref.sy}) '
-                                      f'differs from A ({a.sx}, {a.sy}); resample first')
+            raise SceneAlignmentError(
+                f'scene {base!r}: pixel size of {roles[r]} ({ref.sx}, {ref.sy}) '
+                f'differs from A ({a.sx}, {a.sy}); resample first')
     boxes = {r: ref.bounds for r, ref in refs.items()}
     common = (max(b[0] for b in boxes.values()), max(b[1] for b in boxes.values()),
               min(b[2] for b in boxes.values()), min(b[3] for b in boxes.values()))
     overlap = min(overlap_fraction(b, common) for b in boxes.values())
     if overlap < min_overlap:
         return None, f'footprints overlap {overlap:.1%} < {min_overlap:.0%}', overlap
-    windows = {r: (int(round((ref.y0 - common[3]) / ref.sy)), int(round((common[0] - ref.x0) / ref.sx)))
-               for r, ref in refs.items()}
+    windows = {
+        r: (int(round((ref.y0 - common[3]) / ref.sy)), int(round((common[0] - ref.x0) / ref.sx)))
+        for r, ref in refs.items()
+    }
     h = min(int(round((common[3] - common[1]) / ref.sy)) for ref in refs.values())
     w = min(int(round((common[2] - common[0]) / ref.sx)) for ref in refs.values())
-    cropped = {r: img[windows[r][0]:windows[r][0] + h, windows[r][1]:windows[r][1] + w]
-               for r, img in images.items()}
+    cropped = {
+        r: img[windows[r][0]:windows[r][0] + h, windows[r][1]:windows[r][1] + w]
+        for r, img in images.items()
+    }
     row, col = windows['A']
     return cropped, label[row:row + h, col:col + w], overlap
 
@@ -167,8 +180,10 @@ def split_assignment(keys: Sequence[str], ratios: Sequence[float], seed: int) ->
     random.Random(seed).shuffle(keys)
     n_train = int(round(len(keys) * ratios[0]))
     n_val = min(int(round(len(keys) * ratios[1])), len(keys) - n_train)
-    return {k: SPLITS[0] if i < n_train else SPLITS[1] if i < n_train + n_val else SPLITS[2]
-            for i, k in enumerate(keys)}
+    return {
+        k: SPLITS[0] if i < n_train else SPLITS[1] if i < n_train + n_val else SPLITS[2]
+        for i, k in enumerate(keys)
+    }
 
 
 def _write(path: str, img: np.ndarray):
@@ -181,11 +196,12 @@ def _write(path: str, img: np.ndarray):
     else:
         import tifffile
         img = img[..., 0] if img.ndim == 3 and img.shape[2] == 1 else img
-        tifffile.imwrite(path, img, photometric='minisblack',
-                         planarconfig='contig' if img.ndim == 3 else None)
+        tifffile.imwrite(
+            path, img, photometric='minisblack', planarconfig='contig' if img.ndim == 3 else None)
 
 
-AUGMENTATIONS = dict(hflip=lambda x: x[:, ::-1], vflip=lambda x: x[::-1], rot90=lambda x: np.rot90(x))
+AUGMENTATIONS = dict(
+    hflip=lambda x: x[:, ::-1], vflip=lambda x: x[::-1], rot90=lambda x: np.rot90(x))
 
 
 def input_signature(scenes: Dict[str, Dict[str, str]], cfg: PreprocessConfig) -> str:
@@ -225,8 +241,11 @@ def _cut_scene(base, images, label, cfg, stride, summary):
     return patches
 
 
-def preprocess_hetero(in_dir: str, out_dir: str, cfg: PreprocessConfig = PreprocessConfig(),
-                      overwrite: bool = False, log=print) -> Summary:
+def preprocess_hetero(in_dir: str,
+                      out_dir: str,
+                      cfg: PreprocessConfig = PreprocessConfig(),
+                      overwrite: bool = False,
+                      log=print) -> Summary:
     """Cut, filter and split the scenes of ``in_dir`` into ``out_dir`` (see the module doc).
 
     Idempotent: an ``out_dir`` made from the same inputs and settings is left alone; one made
@@ -263,8 +282,9 @@ def preprocess_hetero(in_dir: str, out_dir: str, cfg: PreprocessConfig = Preproc
         before = summary.tiles_dropped_black
         scene_patches = _cut_scene(base, images, label, cfg, stride, summary)
         if not scene_patches:
-            reason = (f'smaller than one {cfg.patch_size} px patch ({label.shape[1]}x{label.shape[0]})'
-                      if summary.tiles_dropped_black == before else 'every tile is black / nodata')
+            reason = (
+                f'smaller than one {cfg.patch_size} px patch ({label.shape[1]}x{label.shape[0]})'
+                if summary.tiles_dropped_black == before else 'every tile is black / nodata')
             summary.scenes_dropped[base] = reason
             log(f'[{i}/{len(scenes)}] {base}: dropped ({reason})')
             continue
@@ -284,8 +304,10 @@ def preprocess_hetero(in_dir: str, out_dir: str, cfg: PreprocessConfig = Preproc
             split = assignment[base if cfg.split_by == 'scene' else key]
             variants = [(key, tile)]
             if cfg.augment and split == 'train':
-                variants += [(f'{key}_{name}', {k: np.ascontiguousarray(fn(v)) for k, v in tile.items()})
-                             for name, fn in AUGMENTATIONS.items()]
+                variants += [(f'{key}_{name}', {
+                    k: np.ascontiguousarray(fn(v))
+                    for k, v in tile.items()
+                }) for name, fn in AUGMENTATIONS.items()]
                 summary.augmented += len(AUGMENTATIONS)
             for name, arrays in variants:
                 for folder, arr in arrays.items():
@@ -294,8 +316,16 @@ def preprocess_hetero(in_dir: str, out_dir: str, cfg: PreprocessConfig = Preproc
                     _write(osp.join(d, name + ('.png' if folder == 'Label' else suffix)), arr)
             summary.patches[split] += 1
         with open(osp.join(tmp, MANIFEST), 'w') as f:
-            json.dump(dict(signature=signature, input_dir=osp.abspath(in_dir), image_suffix=suffix,
-                           config=asdict(cfg), summary=asdict(summary)), f, indent=2, default=list)
+            json.dump(
+                dict(
+                    signature=signature,
+                    input_dir=osp.abspath(in_dir),
+                    image_suffix=suffix,
+                    config=asdict(cfg),
+                    summary=asdict(summary)),
+                f,
+                indent=2,
+                default=list)
         os.chmod(tmp, 0o755)
         if osp.isdir(out_dir):
             old = tempfile.mkdtemp(prefix=osp.basename(osp.abspath(out_dir)) + '.old-', dir=parent)

@@ -53,10 +53,16 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
                  with_attention_transfer: bool = True,
                  iters_per_epoch: int = 100,
                  **kwargs):
-        super().__init__(backbone=backbone, decode_head=decode_head, neck=neck,
-                         temporal_bands=temporal_bands, backbone_t2=backbone_t2, **kwargs)
+        super().__init__(
+            backbone=backbone,
+            decode_head=decode_head,
+            neck=neck,
+            temporal_bands=temporal_bands,
+            backbone_t2=backbone_t2,
+            **kwargs)
         if neck.get('out_indices') is not None:
-            raise ValueError('GOLD distills neck levels by backbone index: leave neck.out_indices unset')
+            raise ValueError(
+                'GOLD distills neck levels by backbone index: leave neck.out_indices unset')
         self.teacher_bands = int(teacher_bands)
         self.teacher_backbone_t2 = MODELS.build(teacher_backbone_t2)
         self.teacher_decode_head = MODELS.build(copy.deepcopy(teacher_decode_head or decode_head))
@@ -67,7 +73,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         self.task_weighting = MODELS.build(task_weighting)
         self.with_attention_transfer = with_attention_transfer
         self.iters_per_epoch = int(iters_per_epoch)
-        tasks = ('cd', 'distill') + (('attention',) if with_attention_transfer else ())
+        tasks = ('cd', 'distill') + (('attention', ) if with_attention_transfer else ())
         if tuple(self.task_weighting.tasks) != tasks:
             raise ValueError(f'task_weighting.tasks must be {tasks} '
                              f'(with_attention_transfer={with_attention_transfer}), '
@@ -79,7 +85,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         if inputs.shape[1] == pair:
             return list(torch.split(inputs, self.temporal_bands, dim=1))
         if inputs.shape[1] == pair + self.teacher_bands:
-            return list(torch.split(inputs, self.temporal_bands + (self.teacher_bands,), dim=1))
+            return list(torch.split(inputs, self.temporal_bands + (self.teacher_bands, ), dim=1))
         raise ValueError(
             f'inputs have {inputs.shape[1]} channels; GOLD expects {pair} (A + B, '
             f'temporal_bands={self.temporal_bands}) or {pair + self.teacher_bands} (A + B + C, '
@@ -94,8 +100,8 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
         """Student features from A and B only."""
         img_a, img_b = self.split_temporal(inputs)[:2]
-        return self.fuse_branch(self.backbone(img_a), self.backbone_t2(img_b),
-                                self.student_attention)[0]
+        return self.fuse_branch(
+            self.backbone(img_a), self.backbone_t2(img_b), self.student_attention)[0]
 
     def current_epoch(self) -> float:
         """Training progress in (fractional) epochs of ``iters_per_epoch`` iterations."""
@@ -124,14 +130,20 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         level = self.distill_level
         epoch = self.current_epoch()
         terms = self.distill_loss(
-            fused_s[level], fused_t[level],
-            self._upsampled(logits_s, gt.shape[-2:]), self._upsampled(logits_t, gt.shape[-2:]), gt,
-            (feats_a[level], feats_b[level]), (feats_a[level], feats_c[level]),
-            att_s, att_t, epoch=int(epoch), with_attention=self.with_attention_transfer)
+            fused_s[level],
+            fused_t[level],
+            self._upsampled(logits_s, gt.shape[-2:]),
+            self._upsampled(logits_t, gt.shape[-2:]),
+            gt, (feats_a[level], feats_b[level]), (feats_a[level], feats_c[level]),
+            att_s,
+            att_t,
+            epoch=int(epoch),
+            with_attention=self.with_attention_transfer)
 
-        tasks = dict(cd=sum(v for k, v in cd_s.items() if 'loss' in k)
-                     + sum(v for k, v in cd_t.items() if 'loss' in k),
-                     distill=terms['distill'])
+        tasks = dict(
+            cd=sum(v for k, v in cd_s.items() if 'loss' in k) +
+            sum(v for k, v in cd_t.items() if 'loss' in k),
+            distill=terms['distill'])
         if self.with_attention_transfer:
             tasks['attention'] = terms['attention']
         losses = self.task_weighting(tasks, epoch)

@@ -38,14 +38,16 @@ class AttentionTransferLoss(nn.Module):
     def __init__(self, normalize: Optional[str] = 'minmax'):
         super().__init__()
         if normalize not in NORMALIZATIONS:
-            raise ValueError(f'unknown saliency normalisation {normalize!r}; choose one of {NORMALIZATIONS}')
+            raise ValueError(
+                f'unknown saliency normalisation {normalize!r}; choose one of {NORMALIZATIONS}')
         self.normalize = normalize
 
     def _mse(self, s: Tensor, t: Tensor) -> Tensor:
-        return F.mse_loss(normalize_saliency(s, self.normalize),
-                          normalize_saliency(t.detach(), self.normalize))
+        return F.mse_loss(
+            normalize_saliency(s, self.normalize), normalize_saliency(t.detach(), self.normalize))
 
     def forward(self, diff_s: Tensor, diff_t: Tensor, att_s: dict, att_t: dict) -> dict:
-        return dict(att_diff=F.mse_loss(diff_s, diff_t.detach()),
-                    att_channel=self._mse(att_s['channel'], att_t['channel']),
-                    att_spatial=self._mse(att_s['spatial'], att_t['spatial']))
+        return dict(
+            att_diff=F.mse_loss(diff_s, diff_t.detach()),
+            att_channel=self._mse(att_s['channel'], att_t['channel']),
+            att_spatial=self._mse(att_s['spatial'], att_t['spatial']))

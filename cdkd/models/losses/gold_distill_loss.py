@@ -16,8 +16,7 @@ from .attention_transfer_loss import AttentionTransferLoss
 EPS = 1e-6
 
 
-def difference_map(feat1: Tensor, feat2: Tensor, group_size: int = 16,
-                   raw: bool = False) -> Tensor:
+def difference_map(feat1: Tensor, feat2: Tensor, group_size: int = 16, raw: bool = False) -> Tensor:
     """GOLD difference map of two temporal features, one map per channel group.
 
     ``D_L2 = sqrt(sum_c (F1 - F2)^2 + eps)``, ``D_cos = 1 - cos(F1, F2)`` over the channels of each
@@ -31,7 +30,7 @@ def difference_map(feat1: Tensor, feat2: Tensor, group_size: int = 16,
     groups = c // group_size if (c > group_size and c % group_size == 0) else 1
     f1 = feat1.reshape(n, groups, c // groups, h, w)
     f2 = feat2.reshape(n, groups, c // groups, h, w)
-    d_l2 = torch.sqrt(((f1 - f2) ** 2).sum(dim=2) + EPS)
+    d_l2 = torch.sqrt(((f1 - f2)**2).sum(dim=2) + EPS)
     d_cos = 1 - F.cosine_similarity(f1, f2, dim=2, eps=EPS)
     d_raw = d_l2 + d_cos
     return d_raw if raw else torch.tanh(2 * d_raw / 2) * 0.5 + 0.5
@@ -54,7 +53,7 @@ def region_mask(diff_raw_t: Tensor) -> Tensor:
     d_max = d.amax(dim=(2, 3), keepdim=True)
     d_n = (d - d_min) / (d_max - d_min + EPS)
     theta = d_n.mean(dim=(2, 3), keepdim=True) + d_n.std(dim=(2, 3), keepdim=True) + EPS
-    d_e = torch.where(d_n > theta, d_n ** 2 / theta, d_n ** 2 / (2 * theta))
+    d_e = torch.where(d_n > theta, d_n**2 / theta, d_n**2 / (2 * theta))
     m = torch.exp(2 * d_e)
     m = m / m.mean(dim=(2, 3), keepdim=True)
     return (m > 1.5 * m.mean(dim=(2, 3), keepdim=True)).float()
@@ -66,11 +65,13 @@ def region_feature_loss(feat_s: Tensor, feat_t: Tensor, diff_raw_t: Tensor) -> T
     r_c = region_mask(diff_raw_t)
     if r_c.shape[-2:] != feat_s.shape[-2:]:
         r_c = F.interpolate(r_c, size=feat_s.shape[-2:], mode='nearest')
-    return (2.0 * F.mse_loss(feat_s * r_c, feat_t * r_c)
-            + 0.5 * F.mse_loss(feat_s * (1 - r_c), feat_t * (1 - r_c)))
+    return (2.0 * F.mse_loss(feat_s * r_c, feat_t * r_c) +
+            0.5 * F.mse_loss(feat_s * (1 - r_c), feat_t * (1 - r_c)))
 
 
-def soft_label_kl(logits_s: Tensor, logits_t: Tensor, temperature: float,
+def soft_label_kl(logits_s: Tensor,
+                  logits_t: Tensor,
+                  temperature: float,
                   weight: Optional[Tensor] = None) -> Tensor:
     """Temperature-scaled KL from the teacher's soft output to the student's, times T^2.
 
@@ -109,7 +110,10 @@ def teacher_quality(logits_t: Tensor, gt: Tensor, ignore_index: int = 255) -> Te
     return p_true * (agrees & valid).float()
 
 
-def distill_alpha(epoch: int, start_epoch: int = 10, base: float = 0.4, step: float = 0.01,
+def distill_alpha(epoch: int,
+                  start_epoch: int = 10,
+                  base: float = 0.4,
+                  step: float = 0.01,
                   max_alpha: float = 0.6) -> Optional[float]:
     """Output-loss share alpha: ``None`` up to ``start_epoch`` (fixed 0.3/0.4/0.3 weights), then
     ``min(base + step (epoch - start_epoch), max_alpha)``."""
@@ -139,13 +143,18 @@ class GOLDDistillLoss(nn.Module):
             :class:`AttentionTransferLoss`).
     """
 
-    def __init__(self, temperature: float = 4.0, weights=(0.3, 0.4, 0.3),
-                 alpha_start_epoch: Optional[int] = 10, quality_weighted: bool = True,
-                 feature_loss_type: str = 'global', group_size: int = 16,
+    def __init__(self,
+                 temperature: float = 4.0,
+                 weights=(0.3, 0.4, 0.3),
+                 alpha_start_epoch: Optional[int] = 10,
+                 quality_weighted: bool = True,
+                 feature_loss_type: str = 'global',
+                 group_size: int = 16,
                  saliency_normalize: Optional[str] = 'minmax'):
         super().__init__()
         if feature_loss_type not in ('global', 'region'):
-            raise ValueError(f"feature_loss_type must be 'global' or 'region', got {feature_loss_type!r}")
+            raise ValueError(
+                f"feature_loss_type must be 'global' or 'region', got {feature_loss_type!r}")
         self.temperature = float(temperature)
         self.weights = tuple(float(w) for w in weights)
         self.alpha_start_epoch = alpha_start_epoch
@@ -155,13 +164,24 @@ class GOLDDistillLoss(nn.Module):
         self.attention_transfer = AttentionTransferLoss(normalize=saliency_normalize)
 
     def term_weights(self, epoch: int):
-        alpha = None if self.alpha_start_epoch is None else distill_alpha(epoch, self.alpha_start_epoch)
+        alpha = None if self.alpha_start_epoch is None else distill_alpha(
+            epoch, self.alpha_start_epoch)
         if alpha is None:
             return self.weights
         return 1 - alpha, alpha, 1 - alpha
 
-    def forward(self, feat_s, feat_t, logits_s, logits_t, gt, temporal_s, temporal_t,
-                att_s, att_t, epoch: int = 0, with_attention: bool = True) -> dict:
+    def forward(self,
+                feat_s,
+                feat_t,
+                logits_s,
+                logits_t,
+                gt,
+                temporal_s,
+                temporal_t,
+                att_s,
+                att_t,
+                epoch: int = 0,
+                with_attention: bool = True) -> dict:
         """
         Args:
             feat_s, feat_t: fused (attention-refined) change features ``(N, C, h, w)``.
@@ -178,15 +198,14 @@ class GOLDDistillLoss(nn.Module):
         terms.update(self.attention_transfer(diff_s, diff_t, att_s, att_t))
         if self.feature_loss_type == 'global':
             terms['feat'] = feature_loss(feat_s, feat_t)
-            terms['att'] = (0.5 * terms['att_diff'] + 0.3 * terms['att_channel']
-                            + 0.2 * terms['att_spatial'])
+            terms['att'] = (0.5 * terms['att_diff'] + 0.3 * terms['att_channel'] +
+                            0.2 * terms['att_spatial'])
         else:
             raw_t = difference_map(*temporal_t, group_size=self.group_size, raw=True)
             terms['feat'] = 0.5 * region_feature_loss(feat_s, feat_t, raw_t)
-            terms['att'] = (0.3 * (terms['att_spatial'] + terms['att_channel'])
-                            + 0.2 * terms['att_diff'])
+            terms['att'] = (0.3 * (terms['att_spatial'] + terms['att_channel']) +
+                            0.2 * terms['att_diff'])
         terms['distill'] = w_feat * terms['feat'] + w_out * terms['out']
-        terms['attention'] = (w_att * terms['att'] if with_attention
-                              else terms['att'].new_zeros(()))
+        terms['attention'] = (
+            w_att * terms['att'] if with_attention else terms['att'].new_zeros(()))
         return terms
-

@@ -18,7 +18,9 @@ def cosine_warmup(epoch: float, warmup_epochs: float) -> float:
     return 0.5 * (1 - math.cos(math.pi * epoch / warmup_epochs))
 
 
-def main_task_boost(epoch: float, warmup_epochs: float, rate: float = 0.01,
+def main_task_boost(epoch: float,
+                    warmup_epochs: float,
+                    rate: float = 0.01,
                     max_boost: float = 1.5) -> float:
     """``min(1 + rate (e - e_w), max_boost)`` after warm-up, 1 before."""
     if epoch < warmup_epochs:
@@ -46,15 +48,21 @@ class UncertaintyTaskWeighting(nn.Module):
     for the learned modes, ``loss_uncertainty``.
     """
 
-    def __init__(self, tasks: Sequence[str] = ('cd', 'distill', 'attention'), mode: str = 'gold',
-                 fixed_weights: Sequence[float] = (0.5, 0.3, 0.2), main_task: str = 'cd',
-                 warmup_epochs: float = 5, boost_rate: float = 0.01, max_boost: float = 1.5,
+    def __init__(self,
+                 tasks: Sequence[str] = ('cd', 'distill', 'attention'),
+                 mode: str = 'gold',
+                 fixed_weights: Sequence[float] = (0.5, 0.3, 0.2),
+                 main_task: str = 'cd',
+                 warmup_epochs: float = 5,
+                 boost_rate: float = 0.01,
+                 max_boost: float = 1.5,
                  eps: float = 1e-8):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f'unknown task weighting mode {mode!r}; choose one of {MODES}')
         if len(fixed_weights) != len(tasks):
-            raise ValueError(f'{len(fixed_weights)} fixed_weights for {len(tasks)} tasks {tuple(tasks)}')
+            raise ValueError(
+                f'{len(fixed_weights)} fixed_weights for {len(tasks)} tasks {tuple(tasks)}')
         if main_task not in tasks:
             raise ValueError(f'main_task {main_task!r} is not one of the tasks {tuple(tasks)}')
         self.tasks = tuple(tasks)
@@ -84,7 +92,8 @@ class UncertaintyTaskWeighting(nn.Module):
 
     def forward(self, losses: Dict[str, Tensor], epoch: float) -> Dict[str, Tensor]:
         if set(losses) != set(self.tasks):
-            raise ValueError(f'losses for {sorted(losses)} but the weighting has tasks {self.tasks}')
+            raise ValueError(
+                f'losses for {sorted(losses)} but the weighting has tasks {self.tasks}')
         w = self.weights(epoch)
         out = {}
         for k, task in enumerate(self.tasks):
@@ -95,6 +104,6 @@ class UncertaintyTaskWeighting(nn.Module):
             out[f'weight_{task}'] = w[k]
         if self.mode == 'gold':
             levels = torch.stack([losses[t].detach() for t in self.tasks])
-            out['loss_uncertainty'] = 0.5 * (torch.exp(-self.log_vars) * levels
-                                             + self.log_vars).sum()
+            out['loss_uncertainty'] = 0.5 * (torch.exp(-self.log_vars) * levels +
+                                             self.log_vars).sum()
         return out
