@@ -107,3 +107,13 @@ def test_without_attention_transfer_needs_two_tasks():
     assert 'loss_attention' not in losses
     with pytest.raises(ValueError, match='task_weighting.tasks'):
         tiny_gold(with_attention_transfer=False)
+
+
+def test_region_aware_loss_with_homoscedastic_weights_trains():
+    model = tiny_gold(distill_loss=dict(type='GOLDDistillLoss', feature_loss_type='region'),
+                      task_weighting=dict(type='UncertaintyTaskWeighting', mode='homoscedastic'))
+    data = model.data_preprocessor(batch(), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert torch.isfinite(total) and model.task_weighting.log_vars.grad.abs().sum() > 0
