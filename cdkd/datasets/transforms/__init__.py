@@ -1,3 +1,4 @@
+from .bands import MultiImgSelectBands
 from .formatting import PackChangeInputs
 from .geometric import (MultiImgPad, MultiImgRandomCrop, MultiImgRandomFlip,
                         MultiImgRandomResize, MultiImgRandomRotate, MultiImgRandomRotate90,
@@ -20,5 +21,6 @@ __all__ = [
     'StudentBrightness', 'StudentContrast', 'StudentGamma', 'StudentHueSaturation',
     'StudentHistogramMatching', 'StudentRandomChoice', 'StudentGaussianNoise',
     'StudentSpeckleNoise', 'StudentGaussianBlur', 'StudentJPEGCompression',
-    'StudentRegistrationError', 'StudentRandomErasing'
+    'StudentRegistrationError', 'StudentRandomErasing',
+    'MultiImgSelectBands'
 ]

@@ -1,5 +1,6 @@
 from .cam_distillation_detector import CAMDistillationDetector
+from .gold_change_detector import GOLDChangeDetector
 from .siamese_cam_net import SiameseCAMNet
 from .siamese_encoder_decoder import SiameseEncoderDecoder
 
-__all__ = ['SiameseEncoderDecoder', 'SiameseCAMNet', 'CAMDistillationDetector']
+__all__ = ['SiameseEncoderDecoder', 'SiameseCAMNet', 'CAMDistillationDetector', 'GOLDChangeDetector']

@@ -46,3 +46,16 @@ def test_pack_image_label_and_custom_meta_keys():
     sample = packed['data_samples']
     assert torch.equal(sample.gt_image_label, torch.tensor(1))
     assert set(sample.metainfo) == {'sample_name'}
+
+
+def test_select_bands_keeps_listed_bands_per_date():
+    import numpy as np
+    import pytest
+    from cdkd.datasets.transforms import MultiImgSelectBands
+    imgs = [np.arange(12).reshape(2, 2, 3), np.arange(12).reshape(2, 2, 3) + 100]
+    out = MultiImgSelectBands(bands=[None, [0]])(dict(imgs=imgs, img_paths=['a', 'b']))
+    assert out['imgs'][0].shape == (2, 2, 3) and out['imgs'][1].shape == (2, 2, 1)
+    assert out['imgs'][1][..., 0].tolist() == [[100, 103], [106, 109]]
+    assert out['num_bands'] == (3, 1)
+    with pytest.raises(ValueError, match='b: bands \\[5\\]'):
+        MultiImgSelectBands(bands=[None, [5]])(dict(imgs=imgs, img_paths=['a', 'b']))

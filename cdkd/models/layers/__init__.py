@@ -1,0 +1,3 @@
+from .difference_attention import DifferenceAttention
+
+__all__ = ['DifferenceAttention']
