@@ -5,14 +5,13 @@ last one it recorded.
 """
 import argparse
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from cdkd.apis import resolve_checkpoint
 from cdkd.registry import RUNNERS
-from cdkd.utils import register_all_modules
+from cdkd.utils import load_run_config, register_all_modules
 from cdkd.utils.dist import configure_cpu_distributed
 
 
@@ -56,17 +55,7 @@ def trigger_visualization_hook(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config} does not exist')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = resolve_checkpoint(args.checkpoint)
 
     if args.show or args.show_dir:

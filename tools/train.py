@@ -2,14 +2,13 @@
 import argparse
 import logging
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from cdkd.registry import RUNNERS
-from cdkd.utils import register_all_modules
+from cdkd.utils import load_run_config, register_all_modules
 from cdkd.utils.dist import configure_cpu_distributed
 
 
@@ -36,17 +35,7 @@ def parse_args():
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config} does not exist')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
 
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
