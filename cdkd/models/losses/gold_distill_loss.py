@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from cdkd.registry import MODELS
 from .attention_transfer_loss import AttentionTransferLoss
+from .pixel_kl_loss import pixel_kl_div
 
 EPS = 1e-6
 
@@ -78,18 +79,9 @@ def soft_label_kl(logits_s: Tensor,
     ``(N, 1, H, W)`` logits use the Bernoulli KL of the sigmoid (a softmax over one channel is
     identically zero); ``(N, K>1, H, W)`` use the softmax KL. ``weight`` (N, H, W) weights pixels
     (the quality mask); the result is the weighted mean per pixel.
-    TODO(cdkd): unify with the generic temperature-KL loss once it lands on main.
     """
-    logits_t = logits_t.detach()
     t = temperature
-    if logits_s.shape[1] == 1:
-        log_ps1, log_ps0 = F.logsigmoid(logits_s / t), F.logsigmoid(-logits_s / t)
-        log_pt1, log_pt0 = F.logsigmoid(logits_t / t), F.logsigmoid(-logits_t / t)
-        kl = (log_pt1.exp() * (log_pt1 - log_ps1) + log_pt0.exp() * (log_pt0 - log_ps0))[:, 0]
-    else:
-        log_ps = F.log_softmax(logits_s / t, dim=1)
-        log_pt = F.log_softmax(logits_t / t, dim=1)
-        kl = (log_pt.exp() * (log_pt - log_ps)).sum(dim=1)
+    kl = pixel_kl_div(logits_s, logits_t.detach(), temperature=t)
     if weight is None:
         return kl.mean() * t * t
     return (kl * weight).sum() / weight.sum().clamp_min(1.0) * t * t
