@@ -152,7 +152,8 @@ def run(cmd, log):
         f.write('$ ' + ' '.join(cmd) + '\n')
         f.flush()
         subprocess.run([sys.executable, *cmd], cwd=REPO, check=True, stdout=f,
-                       stderr=subprocess.STDOUT, env={**os.environ, 'PYTHONPATH': REPO})
+                       stderr=subprocess.STDOUT, env={**os.environ, 'PYTHONPATH': os.pathsep.join(
+                           p for p in (REPO, os.environ.get('PYTHONPATH')) if p)})
 
 
 def test_metrics(work_dir):
