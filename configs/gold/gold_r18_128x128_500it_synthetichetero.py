@@ -17,6 +17,7 @@ model = dict(
     teacher_backbone_t2=resnet,
     attention=dict(in_channels=512),
     decode_head=dict(in_channels=[64, 128, 256, 512]),
+    task_weighting=dict(warmup_epochs=5),
     iters_per_epoch=25)
 train_pipeline = [
     dict(type='LoadMultiImageFromFile'),
@@ -29,3 +30,6 @@ train_pipeline = [
     dict(type='PackChangeInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# Official code: the task log-variances learn at a tenth of the network's learning rate.
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'task_weighting.log_vars': dict(lr_mult=0.1)}))

@@ -5,3 +5,6 @@ _base_ = [
     '../_base_/models/gold_fpn_r50.py', '../_base_/datasets/hetero_cd.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_20k.py'
 ]
+# Official code: the task log-variances learn at a tenth of the network's learning rate.
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'task_weighting.log_vars': dict(lr_mult=0.1)}))

@@ -36,12 +36,13 @@ def batch(n=2, size=64, channels=7, seed=0):
 
 def test_gold_train_step_updates_student_and_teacher():
     torch.manual_seed(0)
-    model = tiny_gold()
+    # no warm-up: at epoch 0 of a warm-up the weights are the fixed ones, with no gradient
+    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', warmup_epochs=0))
     optim = torch.optim.SGD(model.parameters(), lr=0.01)
     before = {k: v.detach().clone() for k, v in model.state_dict().items()}
     data = model.data_preprocessor(batch(), True)
     losses = model.loss(data['inputs'], data['data_samples'])
-    assert {'loss_cd', 'loss_distill', 'loss_attention', 'loss_uncertainty', 'weight_cd',
+    assert {'loss_cd', 'loss_distill', 'loss_attention', 'weight_cd',
             'weight_distill', 'weight_attention', 'student_ce', 'teacher_ce', 'kd_out'} <= set(losses)
     total = sum(v for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total)
@@ -54,6 +55,14 @@ def test_gold_train_step_updates_student_and_teacher():
     optim.step()
     after = model.state_dict()
     assert not torch.equal(before['backbone_t2.stem.0.weight'], after['backbone_t2.stem.0.weight'])
+
+
+def test_change_task_weights_teacher_loss_below_student_loss():
+    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
+                                          fixed_weights=(1.0, 0.0, 0.0)), teacher_cd_weight=0.25)
+    data = model.data_preprocessor(batch(), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert torch.allclose(losses['loss_cd'], losses['student_ce'] + 0.25 * losses['teacher_ce'])
 
 
 def test_teacher_gets_no_gradient_from_distillation():

@@ -33,6 +33,8 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         attention: :class:`DifferenceAttention` kwargs (``in_channels`` of ``distill_level``).
         distill_level: fused level that is refined by attention and distilled (default deepest).
         distill_loss, task_weighting: configs of the loss and the weighting.
+        teacher_cd_weight: weight of the teacher's change loss next to the student's (1) inside
+            the change task (official code: 0.4).
         with_attention_transfer: add the attention-transfer task (L_att).
         iters_per_epoch: converts iterations into GOLD's epoch-based schedules.
     """
@@ -51,6 +53,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
                  distill_loss: dict = dict(type='GOLDDistillLoss'),
                  task_weighting: dict = dict(type='UncertaintyTaskWeighting'),
                  with_attention_transfer: bool = True,
+                 teacher_cd_weight: float = 0.4,
                  iters_per_epoch: int = 100,
                  **kwargs):
         super().__init__(
@@ -72,6 +75,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         self.distill_loss = MODELS.build(distill_loss)
         self.task_weighting = MODELS.build(task_weighting)
         self.with_attention_transfer = with_attention_transfer
+        self.teacher_cd_weight = float(teacher_cd_weight)
         self.iters_per_epoch = int(iters_per_epoch)
         tasks = ('cd', 'distill') + (('attention', ) if with_attention_transfer else ())
         if tuple(self.task_weighting.tasks) != tasks:
@@ -142,7 +146,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
 
         tasks = dict(
             cd=sum(v for k, v in cd_s.items() if 'loss' in k) +
-            sum(v for k, v in cd_t.items() if 'loss' in k),
+            self.teacher_cd_weight * sum(v for k, v in cd_t.items() if 'loss' in k),
             distill=terms['distill'])
         if self.with_attention_transfer:
             tasks['attention'] = terms['attention']

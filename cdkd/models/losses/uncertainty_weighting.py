@@ -1,6 +1,6 @@
 """GOLD's dynamic task weights (uncertainty based), the homoscedastic form, and fixed weights."""
 import math
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -33,29 +33,30 @@ class UncertaintyTaskWeighting(nn.Module):
     """Weights of GOLD's tasks (change detection, distillation, attention transfer).
 
     Modes:
-      * ``'gold'`` (official pseudocode): per task a learned ``v_k = exp(s_k)``;
-        ``p_k = softplus(-log v_k) + eps``; after warm-up the main task's p is multiplied by
-        ``min(1 + (e - e_w)/100, 1.5)``; ``w_k = (1 - a) w_fixed_k + a p_k / sum_j p_j`` with
-        ``a = 0.5 (1 - cos(pi e / e_w))`` during warm-up, then 1. The weights are applied
-        detached; ``s_k`` is fitted to each task's loss level by the homoscedastic objective
-        ``0.5 (exp(-s_k) L_k + s_k)`` on the detached losses (cdkd's choice: the pseudocode does
-        not say how v_k is trained, and letting the normalised weights themselves train v_k
-        would move all weight to the smallest loss).
+      * ``'gold'`` (official code): per task a learned ``s_k = log v_k``;
+        ``p_k = softplus(-s_k) + eps``; after warm-up the main task's p is multiplied by
+        ``min(1 + (e - e_w)/100, 1.5)`` (pseudocode); during warm-up the normalised fixed and
+        dynamic weights are mixed with ``a = 0.5 (1 - cos(pi e / e_w))``, then ``a = 1``:
+        ``w = ((1 - a) w_fixed / T + a p / sum(p)) T`` with ``T = sum(w_fixed)`` (the weights keep
+        the fixed weights' total). ``bounds`` then clamp each task's share of ``T`` (official:
+        change >= 0.6, distillation <= 0.3, attention <= 0.2) and the weights are rescaled to ``T``.
+        As in the official code, ``s`` is learned through the weighted loss itself (give it a
+        small ``lr_mult``); that alone moves weight onto the smallest loss, which the bounds stop.
       * ``'homoscedastic'``: ``L = sum_k exp(-s_k) L_k + s_k`` (Kendall et al.), gradients into s.
       * ``'fixed'``: ``w_k = w_fixed_k`` (ablation).
 
-    ``forward(losses, epoch)`` returns ``loss_<task>`` (weighted), ``weight_<task>`` (logged) and,
-    for the learned modes, ``loss_uncertainty``.
+    ``forward(losses, epoch)`` returns ``loss_<task>`` (weighted) and ``weight_<task>`` (logged).
     """
 
     def __init__(self,
                  tasks: Sequence[str] = ('cd', 'distill', 'attention'),
                  mode: str = 'gold',
-                 fixed_weights: Sequence[float] = (0.5, 0.3, 0.2),
+                 fixed_weights: Sequence[float] = (1.0, 0.3, 0.2),
                  main_task: str = 'cd',
-                 warmup_epochs: float = 5,
+                 warmup_epochs: float = 20,
                  boost_rate: float = 0.01,
                  max_boost: float = 1.5,
+                 bounds: Optional[Dict[str, Tuple[Optional[float], Optional[float]]]] = None,
                  eps: float = 1e-8):
         super().__init__()
         if mode not in MODES:
@@ -72,23 +73,42 @@ class UncertaintyTaskWeighting(nn.Module):
         self.warmup_epochs = float(warmup_epochs)
         self.boost_rate = boost_rate
         self.max_boost = max_boost
+        self.share_min, self.share_max = self._parse_bounds(bounds or {})
         self.eps = eps
         self.log_vars = nn.Parameter(torch.zeros(len(self.tasks)))  # s_k = log v_k
 
+    def _parse_bounds(self, bounds: dict) -> Tuple[Tensor, Tensor]:
+        unknown = set(bounds) - set(self.tasks)
+        if unknown:
+            raise ValueError(f'bounds for {sorted(unknown)}, which are not tasks {self.tasks}')
+        low = torch.zeros(len(self.tasks))
+        high = torch.ones(len(self.tasks))
+        for task, (lo, hi) in bounds.items():
+            k = self.tasks.index(task)
+            low[k] = 0.0 if lo is None else float(lo)
+            high[k] = 1.0 if hi is None else float(hi)
+            if not 0 <= low[k] <= high[k] <= 1:
+                raise ValueError(f'bounds[{task!r}] = {(lo, hi)}: need 0 <= min <= max <= 1 '
+                                 '(shares of the total weight)')
+        return low, high
+
     def weights(self, epoch: float) -> Tensor:
-        """Current task weights (detached), in the order of ``tasks``."""
+        """Current task weights in the order of ``tasks`` (with gradients into ``log_vars``)."""
         if self.mode == 'fixed':
             return self.fixed_weights.clone()
-        s = self.log_vars.detach()
         if self.mode == 'homoscedastic':
-            return torch.exp(-s)
-        p = F.softplus(-s) + self.eps
+            return torch.exp(-self.log_vars)
+        total = self.fixed_weights.sum()
+        p = F.softplus(-self.log_vars) + self.eps
         boost = torch.ones_like(p)
         boost[self.main_index] = main_task_boost(epoch, self.warmup_epochs, self.boost_rate,
                                                  self.max_boost)
         p = p * boost
         a = cosine_warmup(epoch, self.warmup_epochs)
-        return (1 - a) * self.fixed_weights + a * p / p.sum()
+        w = ((1 - a) * self.fixed_weights / total + a * p / p.sum()) * total
+        w = torch.maximum(torch.minimum(w, self.share_max.to(w) * total),
+                          self.share_min.to(w) * total)
+        return w / w.sum() * total
 
     def forward(self, losses: Dict[str, Tensor], epoch: float) -> Dict[str, Tensor]:
         if set(losses) != set(self.tasks):
@@ -98,12 +118,8 @@ class UncertaintyTaskWeighting(nn.Module):
         out = {}
         for k, task in enumerate(self.tasks):
             if self.mode == 'homoscedastic':
-                out[f'loss_{task}'] = torch.exp(-self.log_vars[k]) * losses[task] + self.log_vars[k]
+                out[f'loss_{task}'] = w[k] * losses[task] + self.log_vars[k]
             else:
                 out[f'loss_{task}'] = w[k] * losses[task]
-            out[f'weight_{task}'] = w[k]
-        if self.mode == 'gold':
-            levels = torch.stack([losses[t].detach() for t in self.tasks])
-            out['loss_uncertainty'] = 0.5 * (torch.exp(-self.log_vars) * levels +
-                                             self.log_vars).sum()
+            out[f'weight_{task}'] = w[k].detach()
         return out

@@ -44,10 +44,15 @@ model = dict(
     distill_loss=dict(type='GOLDDistillLoss', temperature=4.0, weights=(0.3, 0.4, 0.3),
                       alpha_start_epoch=10, quality_weighted=True, feature_loss_type='global',
                       group_size=16, saliency_normalize='minmax'),
+    # Official code: initial task weights (1.0, 0.3, 0.2), 20 warm-up epochs, the change task
+    # kept at >= 60 % of the total weight, distillation <= 30 %, attention <= 20 %.
     task_weighting=dict(type='UncertaintyTaskWeighting', mode='gold',
-                        tasks=('cd', 'distill', 'attention'), fixed_weights=(0.5, 0.3, 0.2),
-                        main_task='cd', warmup_epochs=5),
+                        tasks=('cd', 'distill', 'attention'), fixed_weights=(1.0, 0.3, 0.2),
+                        main_task='cd', warmup_epochs=20,
+                        bounds=dict(cd=(0.6, None), distill=(None, 0.3),
+                                    attention=(None, 0.2))),
     with_attention_transfer=True,
+    teacher_cd_weight=0.4,
     # GOLD's schedules count epochs; set this to the train-set size / batch size.
     iters_per_epoch=500,
     train_cfg=dict(),
