@@ -65,6 +65,23 @@ def test_change_task_weights_teacher_loss_below_student_loss():
     assert torch.allclose(losses['loss_cd'], losses['student_ce'] + 0.25 * losses['teacher_ce'])
 
 
+def test_teacher_loss_and_distillation_ramp_in():
+    from mmengine.logging import MessageHub
+    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
+                                          fixed_weights=(1.0, 1.0, 1.0)),
+                      distill_warmup_epochs=2, iters_per_epoch=10)
+    data = model.data_preprocessor(batch(), True)
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', 0)
+    start = model.loss(data['inputs'], data['data_samples'])
+    assert torch.allclose(start['loss_cd'], start['student_ce'])  # teacher CE weight 0 at e = 0
+    assert start['loss_distill'] == 0
+    hub.update_info('iter', 10)  # e = 1: half-way, ramp 0.5
+    mid = model.loss(data['inputs'], data['data_samples'])
+    assert torch.allclose(mid['loss_cd'], mid['student_ce'] + 0.5 * 0.4 * mid['teacher_ce'])
+    hub.update_info('iter', 0)
+
+
 def test_teacher_gets_no_gradient_from_distillation():
     model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
                                           fixed_weights=(0.0, 1.0, 1.0)))

@@ -27,16 +27,27 @@ STUDENT_CFG = osp.join(REPO, 'configs/gold/pseudosiamfpn_r18_128x128_500it_synth
 WIDTHS = [16, 32, 64, 128]
 
 BOUNDS_WITHOUT_ATTENTION = dict(_delete_=True, cd=(0.6, None), distill=(None, 0.3))
-VARIANTS = {
-    'student only (no distillation)': (STUDENT_CFG, {}),
-    'GOLD, dynamic weights, attention transfer': (GOLD_CFG, {}),
-    'GOLD, dynamic weights, no attention transfer': (GOLD_CFG, dict(
+VARIANTS = {  # id -> (table label, config, model overrides)
+    'student': ('student only (no distillation)', STUDENT_CFG, {}),
+    'gold': ('GOLD, dynamic weights, attention transfer', GOLD_CFG, {}),
+    'gold-noatt': ('GOLD, dynamic weights, no attention transfer', GOLD_CFG, dict(
         with_attention_transfer=False,
         task_weighting=dict(tasks=('cd', 'distill'), fixed_weights=(1.0, 0.3),
                             bounds=BOUNDS_WITHOUT_ATTENTION))),
-    'GOLD, fixed weights, attention transfer': (GOLD_CFG, dict(task_weighting=dict(mode='fixed'))),
-    'GOLD, dynamic weights without bounds': (GOLD_CFG, dict(task_weighting=dict(bounds=None))),
+    'gold-fixed': ('GOLD, fixed weights, attention transfer', GOLD_CFG,
+                   dict(task_weighting=dict(mode='fixed'))),
+    'gold-unbounded': ('GOLD, dynamic weights without bounds', GOLD_CFG,
+                       dict(task_weighting=dict(bounds=None))),
+    'gold-fixed-teacher1': ('GOLD, fixed weights, teacher CE weight 1.0', GOLD_CFG,
+                            dict(task_weighting=dict(mode='fixed'), teacher_cd_weight=1.0)),
+    'gold-cd-only': ('GOLD branches, change losses only (no distillation, no attention)', GOLD_CFG,
+                     dict(with_attention_transfer=False,
+                          task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
+                                              fixed_weights=(1.0, 0.0), bounds=None))),
+    'gold-rampin': ('GOLD, dynamic weights, teacher CE + distillation ramped in', GOLD_CFG,
+                    dict(distill_warmup_epochs=5)),
 }
+DEFAULT_VARIANTS = ('student', 'gold', 'gold-noatt', 'gold-fixed', 'gold-unbounded')
 
 
 def narrow(model):
@@ -90,8 +101,8 @@ def real_loader(hetero):
                              data_prefix=dict(img_path_from='A', img_path_to='B', seg_map_path='label')))
 
 
-def run(index, name, path, overrides, args):
-    work_dir = osp.join(args.work_dir, f'variant{index}')
+def run(key, path, overrides, args):
+    work_dir = osp.join(args.work_dir, key)
     runner = Runner.from_cfg(build_cfg(path, overrides, args, work_dir))
     start = time.time()
     runner.train()
@@ -118,14 +129,15 @@ def main():
     p.add_argument('--batch-size', type=int, default=4)
     p.add_argument('--test-scenes', type=int, default=50)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS), choices=list(VARIANTS),
+                   help='which variants to train (ids of VARIANTS)')
     p.add_argument('--hetero-dir', default=osp.join(REPO, '..', 'shared', 'data', 'hetero'),
                    help='the real optical/SAR samples (read in place)')
     p.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'gold_ablation'))
     p.add_argument('--out', default=osp.join(REPO, 'docs', 'experiments', 'gold.md'))
     args = p.parse_args()
     register_all_modules(init_default_scope=False)
-    results = {name: run(i, name, path, ov, args)
-               for i, (name, (path, ov)) in enumerate(VARIANTS.items())}
+    results = {VARIANTS[key][0]: run(key, *VARIANTS[key][1:], args) for key in args.variants}
     for name, r in results.items():
         print(name, r)
     command = 'flock /tmp/cdkd-heavy.lock python tools/experiments/gold_ablation.py ' + ' '.join(sys.argv[1:])

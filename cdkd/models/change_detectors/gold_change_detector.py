@@ -7,6 +7,7 @@ from mmengine.logging import MessageHub
 from mmseg.models.utils import resize
 from torch import Tensor
 
+from cdkd.models.losses import cosine_warmup
 from cdkd.registry import MODELS
 from .siamese_encoder_decoder import SiameseEncoderDecoder
 
@@ -35,6 +36,8 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         distill_loss, task_weighting: configs of the loss and the weighting.
         teacher_cd_weight: weight of the teacher's change loss next to the student's (1) inside
             the change task (official code: 0.4).
+        distill_warmup_epochs: ramp the teacher's change loss and the distillation task in by
+            ``0.5 (1 - cos(pi e / e_w))`` over these epochs (official code); 0 turns it off.
         with_attention_transfer: add the attention-transfer task (L_att).
         iters_per_epoch: converts iterations into GOLD's epoch-based schedules.
     """
@@ -54,6 +57,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
                  task_weighting: dict = dict(type='UncertaintyTaskWeighting'),
                  with_attention_transfer: bool = True,
                  teacher_cd_weight: float = 0.4,
+                 distill_warmup_epochs: float = 0,
                  iters_per_epoch: int = 100,
                  **kwargs):
         super().__init__(
@@ -76,6 +80,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         self.task_weighting = MODELS.build(task_weighting)
         self.with_attention_transfer = with_attention_transfer
         self.teacher_cd_weight = float(teacher_cd_weight)
+        self.distill_warmup_epochs = float(distill_warmup_epochs)
         self.iters_per_epoch = int(iters_per_epoch)
         tasks = ('cd', 'distill') + (('attention', ) if with_attention_transfer else ())
         if tuple(self.task_weighting.tasks) != tasks:
@@ -144,10 +149,11 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
             epoch=int(epoch),
             with_attention=self.with_attention_transfer)
 
+        ramp = cosine_warmup(epoch, self.distill_warmup_epochs)
         tasks = dict(
             cd=sum(v for k, v in cd_s.items() if 'loss' in k) +
-            self.teacher_cd_weight * sum(v for k, v in cd_t.items() if 'loss' in k),
-            distill=terms['distill'])
+            ramp * self.teacher_cd_weight * sum(v for k, v in cd_t.items() if 'loss' in k),
+            distill=ramp * terms['distill'])
         if self.with_attention_transfer:
             tasks['attention'] = terms['attention']
         losses = self.task_weighting(tasks, epoch)
