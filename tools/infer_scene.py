@@ -2,18 +2,23 @@
 
     python tools/infer_scene.py CONFIG CKPT --t1 A.tif --t2 B.tif --out change.tif \
         [--tile 512] [--overlap 128] [--batch-size 4] [--prob-out prob.tif --prob-dtype uint8] \
-        [--polygons change.geojson] [--resample-b] [--threshold T] [--device cpu]
+        [--polygons change.geojson] [--resample-b] [--threshold T] [--device cpu] [--tta] \
+        [--cfg-options tta_model.scales=[0.5,1.0] ...]
 
 Writes a uint8 GeoTIFF on A's grid (same size, CRS, transform): 0 unchanged, 1 changed, 255
-nodata. Needs rasterio. Test-time augmentation (e.g. KD-MSI's multiscale sigmoid inference) plugs
-in through ``cdkd.apis.infer_scene(predict_probs=...)``; this tool runs the plain network.
+nodata. Needs rasterio. ``--tta`` applies the config's ``tta_model`` (e.g. KD-MSI's multiscale
+sigmoid inference, ``MultiScaleChangeTTA``: scales, flips and mode from the config) to every tile,
+as ``tools/test.py --tta`` does per image; the averaged probabilities are then blended across tiles.
+Other test-time augmentation plugs in through ``cdkd.apis.infer_scene(predict_probs=...)``.
 """
 import argparse
 import json
 
 import torch
+from mmengine.config import DictAction
 
-from cdkd.apis import ChangeProbabilityNet, change_threshold, infer_scene, init_model
+from cdkd.apis import (ChangeProbabilityNet, build_tta_model, change_threshold, infer_scene,
+                       init_model)
 
 
 def parse_args(argv=None):
@@ -35,25 +40,36 @@ def parse_args(argv=None):
                         help="warp t2 onto t1's grid (bilinear) instead of requiring the same grid")
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--gdal-cache-mb', type=int, default=128, help="cap of GDAL's block cache")
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation of every tile (the config's tta_model)")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. tta_model.scales=[0.5,1.0]')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = init_model(args.config, args.checkpoint, device=args.device,
+                       cfg_options=args.cfg_options)
     divisor = getattr(model.data_preprocessor, 'size_divisor', None) or 1
     if args.tile % divisor:
         raise ValueError(f'--tile {args.tile} must be a multiple of {divisor} (the size_divisor '
                          'of the model preprocessor)')
-    net = ChangeProbabilityNet(model).to(args.device).eval()
-    threshold = change_threshold(model) if args.threshold is None else args.threshold
+    tta_model = build_tta_model(model) if args.tta else None
+    net = ChangeProbabilityNet(model, tta_model).to(args.device).eval()
+    threshold = args.threshold
+    if threshold is None:  # the TTA model's threshold, as tools/test.py --tta uses it
+        threshold = getattr(tta_model, 'threshold', None)
+    if threshold is None:
+        threshold = change_threshold(model)
     summary = infer_scene(net, args.t1, args.t2, args.out, tile=args.tile, overlap=args.overlap,
                           batch_size=args.batch_size, threshold=threshold,
                           prob_path=args.prob_out, prob_dtype=args.prob_dtype,
                           polygons_path=args.polygons, resample_t2=args.resample_b,
                           expected_bands=getattr(model, 'temporal_bands', None),
                           device=args.device, gdal_cache_mb=args.gdal_cache_mb)
-    print(json.dumps(dict(summary, out=args.out, threshold=threshold)))
+    tta = model.cfg.tta_model.to_dict() if args.tta else None
+    print(json.dumps(dict(summary, out=args.out, threshold=threshold, tta=tta)))
     return summary
 
 

@@ -6,11 +6,15 @@ test time, called as ``module(normalised_inputs, mode='tensor')`` and returning 
 ``(N, K, h, w)`` with K = 1 (sigmoid) or 2 (softmax, channel 1 = change).
 ``SiameseEncoderDecoder`` returns itself; a distillation model returns its student.
 """
+import copy
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from cdkd.models.utils import change_logit
+from cdkd.registry import MODELS
 
 
 class ChangeProbabilityNet(nn.Module):
@@ -20,11 +24,16 @@ class ChangeProbabilityNet(nn.Module):
     resizes the logits to the input size as mmseg does, and applies sigmoid (single logit) or the
     softmax change channel (two classes). H and W should be multiples of the preprocessor's
     ``size_divisor`` (32 for ResNet encoders), as they are after its padding.
+
+    With ``tta_model`` (see :func:`build_tta_model`), the normalised batch goes to its
+    ``change_probability`` instead (e.g. ``MultiScaleChangeTTA``: all views, one sigmoid per view,
+    un-flipped, resized and averaged), as ``tools/test.py --tta`` predicts per image.
     """
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: nn.Module, tta_model: Optional[nn.Module] = None):
         super().__init__()
-        self.network = model.export_module() if hasattr(model, 'export_module') else model
+        self.network = export_module(model)
+        self.tta_model = tta_model
         preprocessor = model.data_preprocessor
         if getattr(preprocessor, '_enable_normalize', False):
             mean, std = preprocessor.mean.detach().clone(), preprocessor.std.detach().clone()
@@ -36,17 +45,46 @@ class ChangeProbabilityNet(nn.Module):
         self.align_corners = bool(getattr(head, 'align_corners', False))
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        logits = self.network((inputs.float() - self.mean) / self.std, mode='tensor')
+        normalised = (inputs.float() - self.mean) / self.std
+        if self.tta_model is not None:
+            return self.tta_model.change_probability(normalised)[:, None]
+        logits = self.network(normalised, mode='tensor')
         logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
                                align_corners=self.align_corners)
         return torch.sigmoid(change_logit(logits))[:, None]
 
 
+def export_module(model: nn.Module) -> nn.Module:
+    """The network that predicts at test time (see the export protocol above)."""
+    return model.export_module() if hasattr(model, 'export_module') else model
+
+
+def build_tta_model(model: nn.Module) -> nn.Module:
+    """The config's ``tta_model`` (``model.cfg``, as set by :func:`init_model`) around the loaded
+    prediction network, as ``tools/test.py --tta`` builds it (there around ``cfg.model``; here
+    around ``export_module(model)``, the student of a distillation model, like the plain path).
+
+    The TTA model must offer ``change_probability(normalised (N, C, H, W)) -> (N, H, W)``, as
+    ``MultiScaleChangeTTA`` does; a ``tta_pipeline`` is not used.
+    """
+    cfg = getattr(model, 'cfg', None)
+    if cfg is None or cfg.get('tta_model') is None:
+        source = getattr(cfg, 'filename', None) or 'the config'
+        raise KeyError(f"test-time augmentation needs a tta_model in {source}, e.g. "
+                       "tta_model = dict(type='MultiScaleChangeTTA', mode='msi')")
+    tta_cfg = copy.deepcopy(dict(cfg.tta_model))
+    tta_cfg['module'] = export_module(model)
+    tta_model = MODELS.build(tta_cfg)
+    if not callable(getattr(tta_model, 'change_probability', None)):
+        raise TypeError(f'tta_model type {tta_cfg.get("type")!r} has no change_probability(inputs) '
+                        'for tensor-level prediction; use MultiScaleChangeTTA')
+    return tta_model.eval()
+
+
 def change_threshold(model: nn.Module) -> float:
     """The probability above which a pixel is changed: the single-logit head's ``threshold``
     (as mmseg post-processing uses it), else 0.5 (argmax of two classes)."""
-    network = model.export_module() if hasattr(model, 'export_module') else model
-    head = getattr(network, 'decode_head', None)
+    head = getattr(export_module(model), 'decode_head', None)
     if head is not None and getattr(head, 'out_channels', 2) == 1:
         return float(head.threshold)
     return 0.5
