@@ -79,7 +79,10 @@ class MultiScaleChangeTTA(BaseTTAModel):
     def _raw_logits(self, views: Tensor) -> Tensor:
         h, w = views.shape[-2:]
         metas = [dict(img_shape=(h, w), pad_shape=(h, w), ori_shape=(h, w))] * views.shape[0]
-        infer = getattr(self.module, 'inference', None) or self.module.encode_decode
+        # Distillers predict with their student: ``export_module`` names the predicting network.
+        export = getattr(self.module, 'export_module', None)
+        net = export() if export is not None else self.module
+        infer = getattr(net, 'inference', None) or net.encode_decode
         return infer(views, metas)
 
     def _resize_back(self, score: Tensor, size) -> Tensor:

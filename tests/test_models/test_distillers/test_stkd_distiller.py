@@ -133,3 +133,16 @@ def test_inference_equals_plain_detector_with_converted_weights(single_logit):
     assert tensor.shape[1] == (1 if single_logit else 2)
     with pytest.raises(KeyError, match='ema_teacher'):
         STKDDistiller.detector_state_dict(model.state_dict(), 'ema_teacher')
+
+
+def test_msi_tta_wraps_the_distillers_student():
+    from cdkd.models.tta import MultiScaleChangeTTA
+    model = build(single_logit=True).eval()
+    plain = MODELS.build(tiny_detector(single_logit=True))
+    plain.load_state_dict(STKDDistiller.detector_state_dict(model.state_dict()))
+    plain.eval()
+    inputs = model.data_preprocessor(make_batch(seed=2))['inputs']
+    with torch.no_grad():
+        ours = MultiScaleChangeTTA(module=model, scales=(0.5, 1.0)).change_probability(inputs)
+        ref = MultiScaleChangeTTA(module=plain, scales=(0.5, 1.0)).change_probability(inputs)
+    assert torch.allclose(ours, ref, atol=1e-6)
