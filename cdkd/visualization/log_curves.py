@@ -5,7 +5,6 @@ backend alone.
 """
 import os
 import os.path as osp
-import tempfile
 from typing import List, Optional, Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -77,9 +76,10 @@ def save_figure(fig: Figure, out_path: str) -> str:
     out_path = osp.abspath(out_path)
     folder = osp.dirname(out_path)
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(out_path)}.', suffix='.tmp', dir=folder)
+    # A plain open (not mkstemp's 0600) so the figure gets the usual umask permissions.
+    tmp = osp.join(folder, f'.{osp.basename(out_path)}.tmp-{os.getpid()}')
     try:
-        with os.fdopen(fd, 'wb') as f:
+        with open(tmp, 'wb') as f:
             fig.savefig(f, format='png', dpi=fig.dpi)
         os.replace(tmp, out_path)
     except BaseException:

@@ -1,4 +1,5 @@
 """Training-curve figures: subplots, plotted data, labels, atomic PNG output."""
+import os
 import struct
 
 import numpy as np
@@ -51,6 +52,9 @@ def test_save_writes_png_of_the_figure_size_atomically(two_runs, tmp_path):
     width, height = fig.get_size_inches() * fig.dpi
     assert png_size(out) == (round(width), round(height)) == (800, 720)
     assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['curves.png']
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_labels_default_to_work_dirs_and_disambiguate_runs(tmp_path, two_runs):
@@ -67,3 +71,19 @@ def test_absent_key_names_the_run_and_its_keys(two_runs):
     with pytest.raises(KeyError, match="key 'weight_cd' is not logged in .*baseline/20260101_"
                        "000000/vis_data/scalars.json; training keys: data_time, loss, lr, time;"):
         plot_curves(two_runs, ['loss', 'weight_cd'])
+
+
+def test_failed_save_keeps_the_previous_figure_and_no_temp_file(two_runs, tmp_path, monkeypatch):
+    out = tmp_path / 'curves.png'
+    out.write_bytes(b'previous')
+    fig = plot_curves(two_runs, ['loss'])
+
+    def broken_savefig(f, **kwargs):
+        f.write(b'half a PNG')
+        raise OSError('disk full')
+
+    monkeypatch.setattr(fig, 'savefig', broken_savefig)
+    with pytest.raises(OSError, match='disk full'):
+        save_figure(fig, str(out))
+    assert out.read_bytes() == b'previous'
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ['curves.png']
