@@ -72,15 +72,29 @@ def plot_curves(runs: Sequence[RunLog],
 
 
 def save_figure(fig: Figure, out_path: str) -> str:
-    """Write ``fig`` as PNG to ``out_path`` atomically (temp file + rename); returns the path."""
+    """Write ``fig`` to ``out_path`` atomically (temp file + rename); returns the absolute path.
+
+    The format follows the extension (``.png``, ``.pdf``, ``.svg``, ...); an existing directory
+    gets ``curves.png`` inside it.
+
+    Raises:
+        ValueError: an extension matplotlib cannot write.
+    """
     out_path = osp.abspath(out_path)
+    if osp.isdir(out_path):
+        out_path = osp.join(out_path, 'curves.png')
+    extension = osp.splitext(out_path)[1].lower()
+    supported = fig.canvas.get_supported_filetypes()
+    if extension[1:] not in supported:
+        raise ValueError(f'cannot write a figure as {out_path!r}: use one of '
+                         f'{", ".join("." + e for e in sorted(supported))}')
     folder = osp.dirname(out_path)
     os.makedirs(folder, exist_ok=True)
     # A plain open (not mkstemp's 0600) so the figure gets the usual umask permissions.
     tmp = osp.join(folder, f'.{osp.basename(out_path)}.tmp-{os.getpid()}')
     try:
         with open(tmp, 'wb') as f:
-            fig.savefig(f, format='png', dpi=fig.dpi)
+            fig.savefig(f, format=extension[1:], dpi=fig.dpi)
         os.replace(tmp, out_path)
     except BaseException:
         if osp.exists(tmp):

@@ -189,8 +189,9 @@ def load_run(path: str) -> RunLog:
     for record in train_records:
         _append(run.train, record, record['step'])
 
-    by_epoch = (train_records and all('epoch' in r for r in train_records) and val_records
-                and max(r['step'] for r in val_records) <= max(r['epoch'] for r in train_records))
+    by_epoch = bool(
+        train_records and val_records and all('epoch' in r for r in train_records)
+        and max(r['step'] for r in val_records) <= max(r['epoch'] for r in train_records))
     iters_per_epoch = 1
     if by_epoch:
         iters_per_epoch, largest = _epoch_length_bounds(train_records)

@@ -87,3 +87,14 @@ def test_failed_save_keeps_the_previous_figure_and_no_temp_file(two_runs, tmp_pa
         save_figure(fig, str(out))
     assert out.read_bytes() == b'previous'
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ['curves.png']
+
+
+def test_format_follows_extension_and_directory_gets_curves_png(two_runs, tmp_path):
+    fig = plot_curves(two_runs, ['loss'])
+    with open(save_figure(fig, str(tmp_path / 'c.pdf')), 'rb') as f:
+        assert f.read(5) == b'%PDF-'
+    assert save_figure(fig, str(tmp_path)) == str(tmp_path / 'curves.png')
+    assert png_size(tmp_path / 'curves.png') == (800, 240)
+    with pytest.raises(ValueError, match=r"cannot write a figure as '.*c\.txt': use one of .*\.png"):
+        save_figure(fig, str(tmp_path / 'c.txt'))
+    assert not (tmp_path / 'c.txt').exists()

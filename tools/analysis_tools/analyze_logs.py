@@ -32,7 +32,8 @@ def parse_args(argv=None):
                       help='one label per run (default: the work dir names)')
     plot.add_argument('--title', default=None, help='figure title')
     plot.add_argument('--out', default=None,
-                      help=f'output PNG (default: <first work dir>/{DEFAULT_CURVES})')
+                      help='output figure, format by extension (.png, .pdf, .svg; default: '
+                      f'<first work dir>/{DEFAULT_CURVES})')
     timing = sub.add_parser('cal_train_time', help='print the average time per iteration')
     timing.add_argument('logs', nargs='+', metavar='LOG',
                         help='scalars.json, run dir or work dir (newest run)')
