@@ -14,20 +14,29 @@ from cdkd.models.utils import change_logit
 
 
 class ChangeProbabilityNet(nn.Module):
-    """``(N, sum(bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
+    """``(N, sum(temporal_bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
 
     Normalises with the detector's data preprocessor statistics, runs ``model.export_module()``,
     resizes the logits to the input size as mmseg does, and applies sigmoid (single logit) or the
     softmax change channel (two classes). H and W should be multiples of the preprocessor's
     ``size_divisor`` (32 for ResNet encoders), as they are after its padding.
+
+    ``temporal_bands`` (bands per date of the input) is the exported network's own when it has
+    one, else the preprocessor's: GOLD trains on A + B + C but predicts from A + B, so only the
+    statistics of those leading dates are kept (as ``HeteroChangeDataPreProcessor`` does).
     """
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.network = model.export_module() if hasattr(model, 'export_module') else model
         preprocessor = model.data_preprocessor
+        bands = (getattr(self.network, 'temporal_bands', None)
+                 or getattr(preprocessor, 'temporal_bands', None))
+        self.temporal_bands = tuple(bands) if bands else None
         if getattr(preprocessor, '_enable_normalize', False):
             mean, std = preprocessor.mean.detach().clone(), preprocessor.std.detach().clone()
+            if self.temporal_bands is not None and mean.numel() > sum(self.temporal_bands):
+                mean, std = mean[:sum(self.temporal_bands)], std[:sum(self.temporal_bands)]
         else:
             mean, std = torch.zeros(1, 1, 1), torch.ones(1, 1, 1)
         self.register_buffer('mean', mean.float().view(1, -1, 1, 1))
