@@ -8,6 +8,11 @@ framework overhead against the same network in a bare torch loop.
 Writes ``docs/benchmarks/benchmark_{cpu,gpu}.{md,json}`` and, for the first method with a bare
 loop, the framework-overhead report ``docs/benchmarks/train_step_{cpu,gpu}.{md,json}``. Each
 method runs in a fresh process, so its peak memory is its own (CPU: peak RSS; GPU: peak allocated).
+
+Inputs are random uint8 images with the config's bands per date: training batches carry the
+data-sample fields the config's train pipeline packs (found by running it on one random sample:
+STKD's ``student_inputs``, KD-MSI's ``gt_image_label``; GOLD trains on A + B + C), inference runs
+on the deployed network's dates (GOLD: A + B) and ``--tta`` feeds ``tta_model`` a test sample.
 """
 import argparse
 import json
@@ -28,7 +33,12 @@ METHODS = {
                     bare_loop=True),
     'stkd': dict(config='configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py',
                  bare_loop=False),
+    'kdmsi': dict(config='configs/kdmsi/kdmsi_r18_96x96_20e_synthetic.py', bare_loop=False),
+    'gold': dict(config='configs/gold/gold_r18_128x128_500it_synthetichetero.py',
+                 bare_loop=False),
 }
+# Data-sample fields that random_batch can fill (what cdkd's pipelines pack).
+SYNTHESISED_FIELDS = ('gt_sem_seg', 'gt_image_label', 'student_inputs')
 
 
 def parse_args(argv=None):
@@ -61,20 +71,73 @@ def parse_args(argv=None):
     return args
 
 
-def random_batch(n, bands, size, seed=0):
+def dataset_pipeline(dataloader_cfg):
+    """The pipeline of a dataloader config's dataset (through wrappers such as RepeatDataset)."""
+    dataset = dataloader_cfg['dataset']
+    while 'pipeline' not in dataset and 'dataset' in dataset:
+        dataset = dataset['dataset']
+    if 'pipeline' not in dataset:
+        raise KeyError(f'no pipeline found in the dataset config {dataset.get("type")!r}')
+    return dataset['pipeline']
+
+
+def pipeline_fields(pipeline, temporal_bands, size=64, seed=0):
+    """The data fields (``gt_sem_seg``, ``gt_image_label``, ``student_inputs`` ...) that
+    ``pipeline`` packs into a data sample: its transforms after loading, run on one random sample
+    as ``LoadMultiImageFromFile`` / ``LoadChangeAnnotation`` would leave it."""
+    import numpy as np
+
+    from cdkd.registry import TRANSFORMS
+    rng = np.random.default_rng(seed)
+    results = dict(sample_name='random', img_paths=[f'random_t{i}' for i in
+                                                    range(len(temporal_bands))])
+    transforms = []
+    for t in pipeline:
+        if t['type'] == 'LoadMultiImageFromFile':
+            results.update(imgs=[rng.integers(0, 256, (size, size, b), dtype=np.uint8)
+                                 for b in temporal_bands], img_shape=(size, size),
+                           ori_shape=(size, size), num_bands=tuple(temporal_bands))
+        elif t['type'] == 'LoadChangeAnnotation':
+            results.update(seg_map_path='random', seg_fields=['gt_seg_map'],
+                           gt_seg_map=rng.integers(0, 2, (size, size), dtype=np.uint8))
+        elif t['type'].startswith('Load'):
+            raise ValueError(f'the benchmark cannot simulate the loading transform {t["type"]}')
+        else:
+            transforms.append(TRANSFORMS.build(t))
+    for transform in transforms:
+        results = transform(results)
+    return tuple(sorted(results['data_samples'].keys()))
+
+
+def random_batch(n, temporal_bands, size, fields=('gt_sem_seg', ), seed=0):
+    """``n`` random uint8 samples of ``temporal_bands`` (bands per date) at ``size`` x ``size``,
+    packed as ``PackChangeInputs`` packs them, with the data ``fields`` a pipeline produces
+    (see :func:`pipeline_fields`)."""
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+    unknown = set(fields) - set(SYNTHESISED_FIELDS)
+    if unknown:
+        raise ValueError(f'cannot synthesise the data fields {sorted(unknown)}; known: '
+                         f'{", ".join(SYNTHESISED_FIELDS)}')
     g = torch.Generator().manual_seed(seed)
+
+    def image():
+        return torch.cat([torch.randint(0, 256, (b, size, size), generator=g, dtype=torch.uint8)
+                          for b in temporal_bands])
+
     inputs, samples = [], []
     for _ in range(n):
-        inputs.append(torch.randint(0, 256, (bands, size, size), generator=g, dtype=torch.uint8))
+        inputs.append(image())
+        mask = torch.randint(0, 2, (1, size, size), generator=g)
         s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, size, size), generator=g))
-        # The fields the distillation methods train on: STKD's perturbed view, KD-MSI's
-        # image-level label (the other methods ignore them).
-        s.student_inputs = torch.randint(0, 256, (bands, size, size), generator=g, dtype=torch.uint8)
-        s.gt_image_label = torch.tensor(1)
-        s.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size), pad_shape=(size, size)))
+        if 'gt_sem_seg' in fields:
+            s.gt_sem_seg = PixelData(data=mask)
+        if 'gt_image_label' in fields:  # as ImageLevelChangeLabel(min_changed_pixels=1)
+            s.gt_image_label = (mask == 1).any().long()
+        if 'student_inputs' in fields:  # STKD's perturbed view
+            s.student_inputs = image()
+        s.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size),
+                            pad_shape=(size, size), num_bands=tuple(temporal_bands)))
         samples.append(s)
     return dict(inputs=inputs, data_samples=samples)
 
@@ -139,8 +202,12 @@ def benchmark_method(name, entry, args):
     cfg = Config.fromfile(entry['config'])
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).to(args.device).train()
-    bands = sum(getattr(model.data_preprocessor, 'temporal_bands', None) or model.temporal_bands)
-    batch = random_batch(args.batch, bands, args.size)
+    # Training inputs as the train pipeline packs them (GOLD: A + B + C); prediction inputs are
+    # those of the deployed network (GOLD: A + B), see ChangeProbabilityNet.temporal_bands.
+    train_bands = tuple(getattr(model.data_preprocessor, 'temporal_bands', None)
+                        or model.temporal_bands)
+    train_fields = pipeline_fields(dataset_pipeline(cfg.train_dataloader), train_bands)
+    batch = random_batch(args.batch, train_bands, args.size, train_fields)
     if args.device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
     start_mb = peak_memory_mb(args.device)
@@ -158,6 +225,7 @@ def benchmark_method(name, entry, args):
 
     model.eval()
     net = ChangeProbabilityNet(model).to(args.device).eval()
+    bands = sum(net.temporal_bands)
     one = torch.rand(1, bands, args.size, args.size, device=args.device) * 255
     many = torch.rand(args.infer_batch, bands, args.size, args.size, device=args.device) * 255
     with torch.no_grad():
@@ -166,19 +234,22 @@ def benchmark_method(name, entry, args):
     result.update(latency_ms=1000 * latency, infer_pairs_per_s=args.infer_batch / through,
                   infer_mpix_per_s=args.infer_batch * args.size ** 2 / through / 1e6)
     if args.tta:
-        result.update(tta_benchmark(cfg, model, bands, args))
+        result.update(tta_benchmark(cfg, model, net.temporal_bands, args))
     return result
 
 
-def tta_benchmark(cfg, model, bands, args):
-    """Latency of ``cfg.tta_model`` wrapping the model (mmengine's BaseTTAModel convention: one
-    list of views per sample), or a 'pending' note when the config has none."""
+def tta_benchmark(cfg, model, temporal_bands, args):
+    """Latency of ``cfg.tta_model`` wrapping the model on one test-pipeline sample, fed as
+    tools/test.py --tta feeds it (cdkd's TTA models build their views from the plain batch), or
+    a note when the config has none or needs ``tta_pipeline`` views."""
     if 'tta_model' not in cfg:
-        return dict(tta='pending: no tta_model in this config on this branch')
+        return dict(tta='none: no tta_model in this config')
+    if 'tta_pipeline' in cfg:
+        return dict(tta='not timed: its views come from tta_pipeline, which is not simulated')
     from cdkd.registry import MODELS
     tta = MODELS.build(dict(cfg.tta_model, module=model)).to(args.device).eval()
-    views = random_batch(1, bands, args.size)
-    data = dict(inputs=[views['inputs']], data_samples=[views['data_samples']])
+    fields = pipeline_fields(dataset_pipeline(cfg.test_dataloader), temporal_bands)
+    data = random_batch(1, temporal_bands, args.size, fields)
     with torch.no_grad():
         latency = timed(lambda: tta.test_step(data), 1, max(1, args.iters // 2), args.device)
     return dict(tta=cfg.tta_model.get('type', '?'), tta_latency_ms=1000 * latency)
@@ -211,12 +282,13 @@ def command_line(args):
     parts = ['python tools/benchmark.py', '--methods', *args.methods]
     if args.method_config:
         parts += ['--method-config', *args.method_config]
-    parts += [f'--batch {args.batch}', f'--size {args.size}', f'--iters {args.iters}',
-              f'--infer-batch {args.infer_batch}', f'--device {args.device}']
+    parts += [f'--batch {args.batch}', f'--size {args.size}', f'--warmup {args.warmup}',
+              f'--iters {args.iters}', f'--infer-batch {args.infer_batch}',
+              f'--device {args.device}']
     return ' '.join(parts + (['--tta'] if args.tta else []))
 
 
-def markdown_report(results, args, device):
+def markdown_report(results, args, device, note=''):
     mem = 'peak allocated (MiB)' if args.device.startswith('cuda') else 'peak RSS (MiB)'
     lines = [f'# cdkd benchmarks ({device})', '',
              f'Batch {args.batch} (training), {args.size}x{args.size}, mean of {args.iters} steps '
@@ -248,7 +320,7 @@ def markdown_report(results, args, device):
         if 'bare_s_per_iter' in r:
             lines.append(f'| {r["method"]} | {r["train_s_per_iter"]:.3f} | '
                          f'{r["bare_s_per_iter"]:.3f} | {r["overhead_pct"]:+.1f} % |')
-    lines += ['', f'Command: `{command_line(args)}`', '']
+    lines += [''] + ([note, ''] if note else []) + [f'Command: `{command_line(args)}`', '']
     return '\n'.join(lines)
 
 
@@ -281,6 +353,7 @@ def write_atomic(path, text):
 def main(argv=None):
     args = parse_args(argv)
     device = device_name(args.device)
+    load_before = os.getloadavg()[0]
     results = []
     for name, entry in args.method_table.items():
         print(f'benchmarking {name} ({entry["config"]}) ...', flush=True)
@@ -288,11 +361,15 @@ def main(argv=None):
         print(json.dumps(results[-1]), flush=True)
     tag = 'gpu' if args.device.startswith('cuda') else 'cpu'
     os.makedirs(args.out_dir, exist_ok=True)
-    report = markdown_report(results, args, device)
+    # CPU timings depend on what else runs on the machine; say how busy it was.
+    note = '' if tag == 'gpu' else (
+        f'1-minute load average {load_before:.2f} before and {os.getloadavg()[0]:.2f} after the '
+        f'run ({os.cpu_count()} CPUs).')
+    report = markdown_report(results, args, device, note)
     write_atomic(osp.join(args.out_dir, f'benchmark_{tag}.md'), report)
     write_atomic(osp.join(args.out_dir, f'benchmark_{tag}.json'),
-                 json.dumps(dict(device=device, command=command_line(args), results=results),
-                            indent=2))
+                 json.dumps(dict(device=device, command=command_line(args), note=note,
+                                 results=results), indent=2))
     bare = next((r for r in results if 'bare_s_per_iter' in r), None)
     if bare is not None:
         md, data = train_step_report(bare, args, device)

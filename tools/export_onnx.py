@@ -60,10 +60,18 @@ def traceable(net: torch.nn.Module) -> torch.nn.Module:
     return net
 
 
+def input_bands(net: ChangeProbabilityNet) -> int:
+    """Channels of the graph input: the deployed network's dates (GOLD: A + B only)."""
+    if net.temporal_bands is None:
+        raise ValueError('the input band count is unknown: set temporal_bands in the model\'s '
+                         'data_preprocessor (or on the exported network)')
+    return sum(net.temporal_bands)
+
+
 def export_onnx(model: torch.nn.Module, out_path: str, size: int = 256, opset: int = 17) -> str:
     """Trace ``ChangeProbabilityNet(model)`` to ``out_path`` with dynamic batch and size."""
     net = traceable(ChangeProbabilityNet(model).eval())
-    bands = sum(model.temporal_bands)
+    bands = input_bands(net)
     example = torch.rand(1, bands, size, size) * 255
     folder = osp.dirname(osp.abspath(out_path))
     os.makedirs(folder, exist_ok=True)
@@ -90,7 +98,7 @@ def verify_onnx(model: torch.nn.Module, onnx_path: str, shapes=((1, 64, 64), (2,
     import onnxruntime as ort
     session = ort.InferenceSession(onnx_path, providers=['CPUExecutionProvider'])
     net = ChangeProbabilityNet(model).eval()
-    bands = sum(model.temporal_bands)
+    bands = input_bands(net)
     worst = 0.0
     for seed, (n, h, w) in enumerate(shapes):
         x = torch.rand(n, bands, h, w, generator=torch.Generator().manual_seed(seed)) * 255

@@ -18,7 +18,7 @@ from cdkd.registry import MODELS
 
 
 class ChangeProbabilityNet(nn.Module):
-    """``(N, sum(bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
+    """``(N, sum(temporal_bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
 
     Normalises with the detector's data preprocessor statistics, runs ``model.export_module()``,
     resizes the logits to the input size as mmseg does, and applies sigmoid (single logit) or the
@@ -28,6 +28,10 @@ class ChangeProbabilityNet(nn.Module):
     With ``tta_model`` (see :func:`build_tta_model`), the normalised batch goes to its
     ``change_probability`` instead (e.g. ``MultiScaleChangeTTA``: all views, one sigmoid per view,
     un-flipped, resized and averaged), as ``tools/test.py --tta`` predicts per image.
+
+    ``temporal_bands`` (bands per date of the input) is the exported network's own when it has
+    one, else the preprocessor's: GOLD trains on A + B + C but predicts from A + B, so only the
+    statistics of those leading dates are kept (as ``HeteroChangeDataPreProcessor`` does).
     """
 
     def __init__(self, model: nn.Module, tta_model: Optional[nn.Module] = None):
@@ -35,8 +39,13 @@ class ChangeProbabilityNet(nn.Module):
         self.network = export_module(model)
         self.tta_model = tta_model
         preprocessor = model.data_preprocessor
+        bands = (getattr(self.network, 'temporal_bands', None)
+                 or getattr(preprocessor, 'temporal_bands', None))
+        self.temporal_bands = tuple(bands) if bands else None
         if getattr(preprocessor, '_enable_normalize', False):
             mean, std = preprocessor.mean.detach().clone(), preprocessor.std.detach().clone()
+            if self.temporal_bands is not None and mean.numel() > sum(self.temporal_bands):
+                mean, std = mean[:sum(self.temporal_bands)], std[:sum(self.temporal_bands)]
         else:
             mean, std = torch.zeros(1, 1, 1), torch.ones(1, 1, 1)
         self.register_buffer('mean', mean.float().view(1, -1, 1, 1))

@@ -7,6 +7,7 @@ from mmseg.structures import SegDataSample
 
 from cdkd.apis import ChangeProbabilityNet, change_threshold
 from cdkd.registry import MODELS
+from tests.test_models.test_gold_change_detector import tiny_gold
 from tests.test_models.tiny import tiny_detector
 
 
@@ -35,3 +36,21 @@ def test_export_module_defaults_to_the_detector():
     model = MODELS.build(tiny_detector())
     assert model.export_module() is model
     assert ChangeProbabilityNet(model).network is model
+
+
+def test_gold_predicts_from_a_and_b_with_their_statistics():
+    """GOLD's preprocessor covers A + B + C; the deployed net takes A + B only."""
+    torch.manual_seed(0)
+    model = tiny_gold().eval()
+    model.data_preprocessor.mean[4:] = 1000.0  # C's statistics must not be used
+    net = ChangeProbabilityNet(model).eval()
+    assert net.temporal_bands == (3, 1)
+    assert net.mean.shape == (1, 4, 1, 1)
+    inputs = torch.randint(0, 256, (4, 64, 64), dtype=torch.uint8)
+    sample = SegDataSample()
+    sample.set_metainfo(dict(img_shape=(64, 64), ori_shape=(64, 64)))
+    with torch.no_grad():
+        result = model.test_step(dict(inputs=[inputs], data_samples=[sample]))[0]
+        prob = net(inputs[None].float())
+    torch.testing.assert_close(prob[0, 0], result.seg_logits.data.softmax(0)[1], atol=1e-5,
+                               rtol=0)

@@ -143,3 +143,18 @@ def test_bad_arguments():
         tta(size_logit, flip_axis='depth')
     with pytest.raises(ValueError, match='scales'):
         tta(size_logit, scales=(0.0, 1.0))
+
+
+def test_test_step_takes_a_plain_batch_and_rejects_views():
+    torch.manual_seed(0)
+    detector = MODELS.build(tiny_detector()).eval()
+    model = MultiScaleChangeTTA(module=detector, scales=(0.5, 1.0)).eval()
+    inputs = [torch.randint(0, 256, (6, 32, 32), dtype=torch.uint8) for _ in range(2)]
+    out = model.test_step(dict(inputs=inputs, data_samples=samples(2, 32, 32)))
+    normalised = detector.data_preprocessor(dict(inputs=inputs), False)['inputs']
+    expected = model.predict(normalised, samples(2, 32, 32))
+    for mine, ref in zip(out, expected):
+        assert torch.equal(mine.seg_logits.data, ref.seg_logits.data)
+    views = dict(inputs=[[x] for x in inputs], data_samples=[[s] for s in samples(2, 32, 32)])
+    with pytest.raises(TypeError, match='remove tta_pipeline'):
+        model.test_step(views)

@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from cdkd.registry import MODELS
+from tests.test_models.test_cam_distillation_detector import tiny_kdmsi
+from tests.test_models.test_gold_change_detector import tiny_gold
 from tests.test_models.tiny import tiny_detector
 
 pytest.importorskip('onnx', reason='ONNX export needs onnx (requirements/tests.txt)')
@@ -28,3 +30,26 @@ def test_onnxruntime_matches_pytorch(tmp_path, single_logit):
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     (prob, ) = session.run(['change_prob'], dict(inputs=np.zeros((3, 6, 32, 64), np.float32)))
     assert prob.shape == (3, 1, 32, 64) and 0 <= prob.min() and prob.max() <= 1
+
+
+
+def tiny_kdmsi_with_bands():
+    return tiny_kdmsi(data_preprocessor=dict(type='ChangeDataPreProcessor', temporal_bands=(3, 3),
+                                             mean=[128.0] * 6, std=[64.0] * 6))
+
+
+@pytest.mark.parametrize('build, bands', [(tiny_gold, 4), (tiny_kdmsi_with_bands, 6)])
+def test_distillation_models_export_their_deployed_input(tmp_path, build, bands):
+    """The graph takes what the deployed network reads: GOLD's A + B (it trains on A + B + C),
+    KD-MSI's pair (the detector has no temporal_bands of its own)."""
+    torch.manual_seed(0)
+    model = build().eval()
+    path = export_tool.export_onnx(model, str(tmp_path / 'model.onnx'), size=64)
+    assert export_tool.verify_onnx(model, path, shapes=((1, 64, 64), ), atol=1e-4) <= 1e-4
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    assert session.get_inputs()[0].shape[1] == bands
+
+
+def test_unknown_band_count_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match='temporal_bands'):
+        export_tool.export_onnx(tiny_kdmsi().eval(), str(tmp_path / 'model.onnx'), size=64)

@@ -73,6 +73,12 @@ class MultiScaleChangeTTA(BaseTTAModel):
                                   'remove tta_pipeline from the config')
 
     def test_step(self, data) -> SampleList:
+        """``data`` is a plain batch (one tensor per sample, as the test pipeline packs it), not
+        mmengine's list of views per sample: the views are built here."""
+        if any(isinstance(item, (list, tuple)) for item in data['inputs']):
+            raise TypeError('MultiScaleChangeTTA takes a plain batch (one input tensor per sample) '
+                            'and builds its views itself; got a list of views per sample, as a '
+                            'tta_pipeline produces: remove tta_pipeline from the config')
         data = self.module.data_preprocessor(data, False)
         return self.predict(data['inputs'], data['data_samples'])
 
