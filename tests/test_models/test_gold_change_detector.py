@@ -82,6 +82,21 @@ def test_teacher_loss_and_distillation_ramp_in():
     hub.update_info('iter', 0)
 
 
+@pytest.mark.parametrize('detach', [True, False])
+def test_teacher_loss_trains_the_shared_t1_encoder_only_without_detach(detach):
+    grads = []
+    for teacher_weight in (0.0, 1.0):
+        torch.manual_seed(0)
+        model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
+                                              fixed_weights=(1.0, 0.0, 0.0)),
+                          teacher_cd_weight=teacher_weight, teacher_detach_t1=detach)
+        data = model.data_preprocessor(batch(), True)
+        model.loss(data['inputs'], data['data_samples'])['loss_cd'].backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.backbone.parameters()
+                                if p.grad is not None]))
+    assert torch.allclose(grads[0], grads[1]) == detach
+
+
 def test_teacher_gets_no_gradient_from_distillation():
     model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
                                           fixed_weights=(0.0, 1.0, 1.0)))

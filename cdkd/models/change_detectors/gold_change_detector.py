@@ -36,6 +36,9 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         distill_loss, task_weighting: configs of the loss and the weighting.
         teacher_cd_weight: weight of the teacher's change loss next to the student's (1) inside
             the change task (official code: 0.4).
+        teacher_detach_t1: the teacher branch uses the shared t1 features detached, so only the
+            student's losses train the shared optical t1 encoder (official code: the teacher
+            "should not affect the optical t1 encoding").
         distill_warmup_epochs: ramp the teacher's change loss and the distillation task in by
             ``0.5 (1 - cos(pi e / e_w))`` over these epochs (official code); 0 turns it off.
         with_attention_transfer: add the attention-transfer task (L_att).
@@ -57,6 +60,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
                  task_weighting: dict = dict(type='UncertaintyTaskWeighting'),
                  with_attention_transfer: bool = True,
                  teacher_cd_weight: float = 0.4,
+                 teacher_detach_t1: bool = True,
                  distill_warmup_epochs: float = 0,
                  iters_per_epoch: int = 100,
                  **kwargs):
@@ -80,6 +84,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         self.task_weighting = MODELS.build(task_weighting)
         self.with_attention_transfer = with_attention_transfer
         self.teacher_cd_weight = float(teacher_cd_weight)
+        self.teacher_detach_t1 = teacher_detach_t1
         self.distill_warmup_epochs = float(distill_warmup_epochs)
         self.iters_per_epoch = int(iters_per_epoch)
         tasks = ('cd', 'distill') + (('attention', ) if with_attention_transfer else ())
@@ -129,7 +134,8 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         feats_b = self.backbone_t2(img_b)
         feats_c = self.teacher_backbone_t2(img_c)
         fused_s, att_s = self.fuse_branch(feats_a, feats_b, self.student_attention)
-        fused_t, att_t = self.fuse_branch(feats_a, feats_c, self.teacher_attention)
+        feats_a_t = [f.detach() for f in feats_a] if self.teacher_detach_t1 else feats_a
+        fused_t, att_t = self.fuse_branch(feats_a_t, feats_c, self.teacher_attention)
         logits_s = self.decode_head.forward(fused_s)
         logits_t = self.teacher_decode_head.forward(fused_t)
         cd_s = self.decode_head.loss_by_feat(logits_s, data_samples)
@@ -143,7 +149,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
             fused_t[level],
             self._upsampled(logits_s, gt.shape[-2:]),
             self._upsampled(logits_t, gt.shape[-2:]),
-            gt, (feats_a[level], feats_b[level]), (feats_a[level], feats_c[level]),
+            gt, (feats_a[level], feats_b[level]), (feats_a_t[level], feats_c[level]),
             att_s,
             att_t,
             epoch=int(epoch),
