@@ -45,6 +45,12 @@ VARIANTS = {  # id -> (table label, config, model overrides)
                      dict(with_attention_transfer=False,
                           task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
                                               fixed_weights=(1.0, 0.0), bounds=None))),
+    'gold-cd-only-residual': ('GOLD branches, change losses only, residual attention', GOLD_CFG,
+                              dict(with_attention_transfer=False, attention=dict(residual=True),
+                                   task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
+                                                       fixed_weights=(1.0, 0.0), bounds=None))),
+    'gold-residual': ('GOLD, dynamic weights, attention transfer, residual attention', GOLD_CFG,
+                      dict(attention=dict(residual=True))),
     'gold-rampin': ('GOLD, dynamic weights, teacher CE + distillation ramped in', GOLD_CFG,
                     dict(distill_warmup_epochs=5)),
 }
