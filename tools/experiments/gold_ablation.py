@@ -74,6 +74,9 @@ def build_cfg(path, overrides, args, work_dir):
     if cfg.model.type == 'GOLDChangeDetector':
         cfg.model.iters_per_epoch = max(args.iters // 15, 1)  # 15 GOLD "epochs" per run
     cfg.work_dir = work_dir
+    # mmengine reuses a visualizer by name: one per variant, or every run's scalars would go to
+    # the first run's vis_data.
+    cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'
     cfg.randomness = dict(seed=args.seed)
     cfg.train_dataloader.batch_size = args.batch_size
     cfg.train_dataloader.num_workers = 1

@@ -135,6 +135,7 @@ def build_cfg(method, data_root, seed, args, work_dir):
     cfg.randomness = dict(seed=seed)
     cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(work_dir)
+    cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'  # one per run (reused by name)
     cfg.log_level = 'WARNING'
     return cfg
 
