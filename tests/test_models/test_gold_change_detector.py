@@ -97,6 +97,24 @@ def test_teacher_loss_trains_the_shared_t1_encoder_only_without_detach(detach):
     assert torch.allclose(grads[0], grads[1]) == detach
 
 
+def test_without_attention_modules():
+    with pytest.raises(ValueError, match='with_attention_transfer=False'):
+        tiny_gold(attention=None)
+    model = tiny_gold(attention=None, with_attention_transfer=False,
+                      task_weighting=dict(type='UncertaintyTaskWeighting', tasks=('cd', 'distill'),
+                                          fixed_weights=(1.0, 0.3), warmup_epochs=0))
+    assert model.student_attention is None and model.teacher_attention is None
+    data = model.data_preprocessor(batch(), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert losses['kd_att_channel'] == 0 and losses['kd_att_spatial'] == 0
+    assert losses['kd_att_diff'] > 0
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    model.eval()
+    with torch.no_grad():
+        assert model(model.data_preprocessor(batch(channels=4), False)['inputs'],
+                     mode='tensor').shape[1] == 2
+
+
 def test_teacher_gets_no_gradient_from_distillation():
     model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
                                           fixed_weights=(0.0, 1.0, 1.0)))

@@ -50,6 +50,11 @@ VARIANTS = {  # id -> (table label, config, model overrides)
                               dict(with_attention_transfer=False, attention=dict(residual=True),
                                    task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
                                                        fixed_weights=(1.0, 0.0), bounds=None))),
+    'gold-cd-only-noattmodule': ('GOLD branches, change losses only, no attention module',
+                                 GOLD_CFG,
+                                 dict(with_attention_transfer=False, attention=None,
+                                      task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
+                                                          fixed_weights=(1.0, 0.0), bounds=None))),
     'gold-residual': ('GOLD, dynamic weights, attention transfer, residual attention', GOLD_CFG,
                       dict(attention=dict(residual=True))),
     'gold-rampin': ('GOLD, dynamic weights, teacher CE + distillation ramped in', GOLD_CFG,
@@ -63,7 +68,7 @@ def narrow(model):
         if key in model:
             model[key].update(stem_channels=WIDTHS[0], base_channels=WIDTHS[0])
     model['decode_head'].update(in_channels=WIDTHS, channels=32)
-    if 'attention' in model:
+    if model.get('attention'):
         model['attention'].update(in_channels=WIDTHS[-1], reduction=8)
 
 

@@ -31,7 +31,8 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
     Args:
         teacher_backbone_t2: optical t2 encoder of the teacher.
         teacher_bands: band count of the optical t2 image.
-        attention: :class:`DifferenceAttention` kwargs (``in_channels`` of ``distill_level``).
+        attention: :class:`DifferenceAttention` kwargs (``in_channels`` of ``distill_level``);
+            ``None`` builds no attention modules (needs ``with_attention_transfer=False``).
         distill_level: fused level that is refined by attention and distilled (default deepest).
         distill_loss, task_weighting: configs of the loss and the weighting.
         teacher_cd_weight: weight of the teacher's change loss next to the student's (1) inside
@@ -51,7 +52,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
                  neck: dict,
                  backbone_t2: dict,
                  teacher_backbone_t2: dict,
-                 attention: dict,
+                 attention: Optional[dict],
                  temporal_bands: Sequence[int] = (3, 1),
                  teacher_bands: int = 3,
                  teacher_decode_head: Optional[dict] = None,
@@ -77,8 +78,13 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         self.teacher_bands = int(teacher_bands)
         self.teacher_backbone_t2 = MODELS.build(teacher_backbone_t2)
         self.teacher_decode_head = MODELS.build(copy.deepcopy(teacher_decode_head or decode_head))
-        self.student_attention = MODELS.build(dict(type='DifferenceAttention', **attention))
-        self.teacher_attention = MODELS.build(dict(type='DifferenceAttention', **attention))
+        if attention is None and with_attention_transfer:
+            raise ValueError('attention=None leaves no attention maps to transfer: set '
+                             'with_attention_transfer=False')
+        self.student_attention, self.teacher_attention = (
+            (None, None) if attention is None else
+            (MODELS.build(dict(type='DifferenceAttention', **attention)),
+             MODELS.build(dict(type='DifferenceAttention', **attention))))
         self.distill_level = distill_level
         self.distill_loss = MODELS.build(distill_loss)
         self.task_weighting = MODELS.build(task_weighting)
@@ -105,9 +111,12 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
             f'temporal_bands={self.temporal_bands}) or {pair + self.teacher_bands} (A + B + C, '
             f'teacher_bands={self.teacher_bands}); check the dataset and the model config')
 
-    def fuse_branch(self, feats1, feats2, attention) -> Tuple[List[Tensor], Dict[str, Tensor]]:
+    def fuse_branch(self, feats1, feats2,
+                    attention) -> Tuple[List[Tensor], Optional[Dict[str, Tensor]]]:
         """Fuse the levels and refine the distilled level with the branch's attention."""
         fused = list(self.neck(feats1, feats2))
+        if attention is None:
+            return fused, None
         fused[self.distill_level], maps = attention(fused[self.distill_level])
         return fused, maps
 

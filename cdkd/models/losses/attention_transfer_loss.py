@@ -46,8 +46,15 @@ class AttentionTransferLoss(nn.Module):
         return F.mse_loss(
             normalize_saliency(s, self.normalize), normalize_saliency(t.detach(), self.normalize))
 
-    def forward(self, diff_s: Tensor, diff_t: Tensor, att_s: dict, att_t: dict) -> dict:
+    def forward(self, diff_s: Tensor, diff_t: Tensor, att_s: Optional[dict],
+                att_t: Optional[dict]) -> dict:
+        """Without attention maps (a model without attention modules) only the difference maps
+        are compared; the channel and spatial terms are zero."""
+        att_diff = F.mse_loss(diff_s, diff_t.detach())
+        if att_s is None or att_t is None:
+            zero = att_diff.new_zeros(())
+            return dict(att_diff=att_diff, att_channel=zero, att_spatial=zero)
         return dict(
-            att_diff=F.mse_loss(diff_s, diff_t.detach()),
+            att_diff=att_diff,
             att_channel=self._mse(att_s['channel'], att_t['channel']),
             att_spatial=self._mse(att_s['spatial'], att_t['spatial']))
