@@ -27,14 +27,17 @@ STUDENT_CFG = osp.join(REPO, 'configs/gold/pseudosiamfpn_r18_128x128_500it_synth
 WIDTHS = [16, 32, 64, 128]
 CROP = (128, 128)  # the configs' training crop
 
-BOUNDS_WITHOUT_ATTENTION = dict(_delete_=True, cd=(0.6, None), distill=(None, 0.3))
+# Task weightings without the attention task: GOLD's dynamic weights, or the change loss alone.
+DYNAMIC_WITHOUT_ATTENTION = dict(
+    tasks=('cd', 'distill'), fixed_weights=(1.0, 0.3),
+    bounds=dict(_delete_=True, cd=(0.6, None), distill=(None, 0.3)))
+CHANGE_LOSS_ONLY = dict(mode='fixed', tasks=('cd', 'distill'), fixed_weights=(1.0, 0.0),
+                        bounds=None)
 VARIANTS = {  # id -> (table label, config, model overrides)
     'student': ('student only (no distillation)', STUDENT_CFG, {}),
     'gold': ('GOLD, dynamic weights, attention transfer', GOLD_CFG, {}),
-    'gold-noatt': ('GOLD, dynamic weights, no attention transfer', GOLD_CFG, dict(
-        with_attention_transfer=False,
-        task_weighting=dict(tasks=('cd', 'distill'), fixed_weights=(1.0, 0.3),
-                            bounds=BOUNDS_WITHOUT_ATTENTION))),
+    'gold-noatt': ('GOLD, dynamic weights, no attention transfer', GOLD_CFG,
+                   dict(with_attention_transfer=False, task_weighting=DYNAMIC_WITHOUT_ATTENTION)),
     'gold-fixed': ('GOLD, fixed weights, attention transfer', GOLD_CFG,
                    dict(task_weighting=dict(mode='fixed'))),
     'gold-unbounded': ('GOLD, dynamic weights without bounds', GOLD_CFG,
@@ -43,22 +46,16 @@ VARIANTS = {  # id -> (table label, config, model overrides)
                             dict(task_weighting=dict(mode='fixed'), teacher_cd_weight=1.0)),
     'gold-cd-only': ('GOLD branches, change losses only (no distillation, no attention transfer)',
                      GOLD_CFG,
-                     dict(with_attention_transfer=False,
-                          task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
-                                              fixed_weights=(1.0, 0.0), bounds=None))),
+                     dict(with_attention_transfer=False, task_weighting=CHANGE_LOSS_ONLY)),
     'gold-cd-only-residual': ('GOLD branches, change losses only, residual attention', GOLD_CFG,
                               dict(with_attention_transfer=False, attention=dict(residual=True),
-                                   task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
-                                                       fixed_weights=(1.0, 0.0), bounds=None))),
+                                   task_weighting=CHANGE_LOSS_ONLY)),
     'gold-cd-only-noattmodule': ('GOLD branches, change losses only, no attention module',
-                                 GOLD_CFG,
-                                 dict(with_attention_transfer=False, attention=None,
-                                      task_weighting=dict(mode='fixed', tasks=('cd', 'distill'),
-                                                          fixed_weights=(1.0, 0.0), bounds=None))),
+                                 GOLD_CFG, dict(with_attention_transfer=False, attention=None,
+                                                task_weighting=CHANGE_LOSS_ONLY)),
     'gold-noattmodule': ('GOLD, dynamic weights, distillation, no attention module', GOLD_CFG,
                          dict(with_attention_transfer=False, attention=None,
-                              task_weighting=dict(tasks=('cd', 'distill'), fixed_weights=(1.0, 0.3),
-                                                  bounds=BOUNDS_WITHOUT_ATTENTION))),
+                              task_weighting=DYNAMIC_WITHOUT_ATTENTION)),
     'gold-residual': ('GOLD, dynamic weights, attention transfer, residual attention', GOLD_CFG,
                       dict(attention=dict(residual=True))),
     'gold-rampin': ('GOLD, dynamic weights, teacher CE + distillation ramped in', GOLD_CFG,
@@ -78,7 +75,7 @@ def narrow(model):
 
 def build_cfg(path, overrides, args, work_dir):
     cfg = Config.fromfile(path)
-    cfg.merge_from_dict(dict(model=overrides))
+    cfg.merge_from_dict(dict(model=copy.deepcopy(overrides)))  # merging consumes _delete_ keys
     narrow(cfg.model)
     if cfg.model.type == 'GOLDChangeDetector':
         cfg.model.iters_per_epoch = max(args.iters // 15, 1)  # 15 GOLD "epochs" per run
@@ -132,9 +129,10 @@ def run(key, path, overrides, args):
     synthetic = runner.test()
     # The same scenes tiled at the training crop size: shows whether a model depends on the
     # input size (GOLD's channel attention pools globally, so its statistics change with it).
+    configured = runner.model.test_cfg
     runner.model.test_cfg = ConfigDict(mode='slide', crop_size=CROP, stride=CROP)
     synthetic_tiled = runner.test()
-    runner.model.test_cfg = ConfigDict(mode='whole')
+    runner.model.test_cfg = configured
     real = {}
     if osp.isdir(args.hetero_dir):
         runner._test_loop = dict(type='TestLoop')

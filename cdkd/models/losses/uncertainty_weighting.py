@@ -73,7 +73,10 @@ class UncertaintyTaskWeighting(nn.Module):
         self.warmup_epochs = float(warmup_epochs)
         self.boost_rate = boost_rate
         self.max_boost = max_boost
-        self.share_min, self.share_max = self._parse_bounds(bounds or {})
+        share_min, share_max = self._parse_bounds(bounds or {})
+        # buffers follow the module's device; not persistent: they come from the config
+        self.register_buffer('share_min', share_min, persistent=False)
+        self.register_buffer('share_max', share_max, persistent=False)
         self.eps = eps
         self.log_vars = nn.Parameter(torch.zeros(len(self.tasks)))  # s_k = log v_k
 
@@ -106,8 +109,7 @@ class UncertaintyTaskWeighting(nn.Module):
         p = p * boost
         a = cosine_warmup(epoch, self.warmup_epochs)
         w = ((1 - a) * self.fixed_weights / total + a * p / p.sum()) * total
-        w = torch.maximum(torch.minimum(w, self.share_max.to(w) * total),
-                          self.share_min.to(w) * total)
+        w = torch.maximum(torch.minimum(w, self.share_max * total), self.share_min * total)
         return w / w.sum() * total
 
     def forward(self, losses: Dict[str, Tensor], epoch: float) -> Dict[str, Tensor]:
