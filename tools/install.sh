@@ -56,7 +56,7 @@ fi
 # 2. torch, CPU build only.
 if ! "$VPY" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_VERSION')" 2>/dev/null; then
     log "installing torch $TORCH_VERSION (CPU wheel)"
-    "${PIP[@]}" install "torch==$TORCH_VERSION"
+    "${PIP[@]}" install "torch==$TORCH_VERSION" "numpy>=1.26,<2.5"  # numpy too: torch warns on import without it
 fi
 "$VPY" -c "import torch, sys; sys.exit(torch.version.cuda is not None)" \
     || die "the installed torch is a CUDA build; cdkd's install expects the CPU wheel torch==$TORCH_VERSION"
