@@ -15,7 +15,7 @@ model = dict(
     backbone=resnet,
     backbone_t2=dict(resnet, in_channels=1),
     teacher_backbone_t2=resnet,
-    attention=dict(in_channels=512),
+    attention=dict(in_channels=512, fusion_kernel_size=3),  # official 3x3 fusion
     decode_head=dict(in_channels=[64, 128, 256, 512]),
     task_weighting=dict(warmup_epochs=5),
     iters_per_epoch=25)

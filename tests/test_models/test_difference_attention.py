@@ -1,9 +1,10 @@
+import pytest
 import torch
 
 from cdkd.models.layers import DifferenceAttention
 
 
-def test_difference_attention_shapes_range_and_refinement():
+def test_gate_mode_scales_features_by_both_maps():
     torch.manual_seed(0)
     att = DifferenceAttention(in_channels=32, reduction=8)
     x = torch.randn(2, 32, 6, 5)
@@ -15,13 +16,44 @@ def test_difference_attention_shapes_range_and_refinement():
     assert torch.allclose(y, x * maps['channel'][:, :, None, None] * maps['spatial'])
 
 
-def test_residual_attention_adds_the_refinement_to_the_input():
+def test_residual_mode_adds_the_refinement_to_the_input():
     torch.manual_seed(0)
     gated = DifferenceAttention(in_channels=16, reduction=4)
-    residual = DifferenceAttention(in_channels=16, reduction=4, residual=True)
+    residual = DifferenceAttention(in_channels=16, reduction=4, mode='residual')
     residual.load_state_dict(gated.state_dict())
     x = torch.randn(2, 16, 4, 4)
     y_gated, maps_gated = gated(x)
     y_res, maps_res = residual(x)
     assert torch.allclose(y_res, x + y_gated)
     assert all(torch.equal(maps_gated[k], maps_res[k]) for k in maps_gated)
+
+
+def test_concat_mode_fuses_the_ungated_features_with_the_spatial_map():
+    torch.manual_seed(0)
+    att = DifferenceAttention(in_channels=16, reduction=4, mode='concat').eval()
+    x = torch.randn(2, 16, 5, 4)
+    y, maps = att(x)
+    assert y.shape == x.shape and (y >= 0).all()
+    expected = att.fusion(torch.cat([x, maps['spatial']], dim=1))
+    assert torch.equal(y, expected)
+    # The features enter unscaled: the fusion's weights on them see x itself.
+    conv = att.fusion.conv
+    only_features = torch.cat([x, torch.zeros_like(maps['spatial'])], dim=1)
+    assert not torch.allclose(att.fusion(only_features), y)  # the map contributes
+    assert conv.in_channels == 17 and conv.kernel_size == (3, 3)
+
+
+def test_concat_mode_trains_both_maps_through_the_output():
+    torch.manual_seed(0)
+    att = DifferenceAttention(in_channels=8, reduction=2, mode='concat', fusion_kernel_size=1)
+    y, _ = att(torch.randn(2, 8, 4, 4))
+    y.sum().backward()
+    assert att.fusion.conv.kernel_size == (1, 1)
+    for name in ('mlp.0.weight', 'mlp.2.weight', 'spatial_conv.weight'):
+        grad = dict(att.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="unknown attention mode 'add'"):
+        DifferenceAttention(in_channels=8, mode='add')

@@ -115,9 +115,11 @@ def test_without_attention_modules():
                      mode='tensor').shape[1] == 2
 
 
-def test_teacher_gets_no_gradient_from_distillation():
+@pytest.mark.parametrize('mode', ['gate', 'residual', 'concat'])
+def test_teacher_gets_no_gradient_from_distillation(mode):
     model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
-                                          fixed_weights=(0.0, 1.0, 1.0)))
+                                          fixed_weights=(0.0, 1.0, 1.0)),
+                      attention=dict(in_channels=64, reduction=4, mode=mode))
     data = model.data_preprocessor(batch(), True)
     losses = model.loss(data['inputs'], data['data_samples'])
     (losses['loss_distill'] + losses['loss_attention']).backward()
@@ -125,6 +127,19 @@ def test_teacher_gets_no_gradient_from_distillation():
         assert all(p.grad is None or p.grad.abs().sum() == 0
                    for p in getattr(model, name).parameters()), name
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone_t2.parameters())
+
+
+def test_concat_attention_maps_are_trained_by_each_branch_change_loss():
+    # The maps must shape the output, or the teacher's maps (detached in the transfer loss) would
+    # never learn and the student would be pulled toward noise.
+    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
+                                          fixed_weights=(1.0, 0.0, 0.0)),
+                      attention=dict(in_channels=64, reduction=4, mode='concat'))
+    data = model.data_preprocessor(batch(), True)
+    model.loss(data['inputs'], data['data_samples'])['loss_cd'].backward()
+    for branch in ('student_attention', 'teacher_attention'):
+        for name, p in getattr(model, branch).named_parameters():
+            assert p.grad is not None and p.grad.abs().sum() > 0, f'{branch}.{name}'
 
 
 def test_prediction_uses_only_a_and_b():

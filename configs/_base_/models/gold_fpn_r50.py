@@ -1,6 +1,9 @@
 # GOLD (HeteroCD-GOLD): optical t1 encoder shared by a teacher branch (optical t1 + optical t2) and
 # a student branch (optical t1 + SAR t2), each branch with its own t2 ResNet-50, |t1 - t2| fusion,
 # CBAM-style attention on the deepest fused level and a semantic-FPN change head (2-class softmax).
+# The attention is applied in the official form: its spatial map is concatenated to the features
+# and fused ('concat'); the pseudocode's gating ('gate') slowed the student
+# (docs/experiments/gold.md).
 # Training inputs: A (3) + B (1) + C (3) channels; prediction: A + B only (the student).
 norm_cfg = dict(type='BN', requires_grad=True)
 optical_mean, optical_std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
@@ -27,7 +30,9 @@ model = dict(
     backbone_t2=dict(resnet, in_channels=1),
     teacher_backbone_t2=resnet,
     neck=dict(type='FeatureFusionNeck', policy='abs_diff'),
-    attention=dict(in_channels=2048, reduction=16, kernel_size=7),
+    # A 1x1 fusion at 2048 channels (a 3x3 one, the official kernel at 256, adds 38M parameters).
+    attention=dict(in_channels=2048, reduction=16, kernel_size=7, mode='concat',
+                   fusion_kernel_size=1),
     decode_head=dict(
         type='FPNHead',
         in_channels=[256, 512, 1024, 2048],
