@@ -55,7 +55,8 @@ def _random_road(rng, size, thickness):
     side = rng.integers(4)
     t0, t1 = rng.uniform(0.1, 0.9, 2) * size
     ends = [(0, t0), (size - 1, t1)] if side % 2 == 0 else [(t0, 0), (t1, size - 1)]
-    return tuple(int(v) for v in ends[0]), tuple(int(v) for v in ends[1]), int(thickness)
+    # At least 1 px: scenes under ~52 px would otherwise ask OpenCV for a 0-px line.
+    return tuple(int(v) for v in ends[0]), tuple(int(v) for v in ends[1]), max(int(thickness), 1)
 
 
 def _draw_road(mask, road):
@@ -176,8 +177,10 @@ def sample_seed(seed, split, index):
     return [int(seed), zlib.crc32(str(split).encode()), int(index)]
 
 
-def generate_sample(index, split='train', size=256, seed=0, with_sar=False):
+def generate_sample(index, split='train', size=256, seed=0, with_sar=False, sar_looks=4):
     """Render one sample.
+
+    ``sar_looks``: equivalent number of looks of the SAR speckle (1 = single-look, the noisiest).
 
     Returns:
         dict with ``t1`` and ``t2`` (H x W x 3 uint8 RGB), ``label`` (H x W uint8, 0/255) and, with
@@ -239,7 +242,7 @@ def generate_sample(index, split='train', size=256, seed=0, with_sar=False):
     if with_sar:
         fp2 = np.zeros((size, size), np.uint8)
         cv2.fillPoly(fp2, [np.round(b).astype(np.int32) for b in persistent + appeared], 1)
-        out['sar'] = _render_sar(rng, ground_t2, texture, roads_t2, fp2)
+        out['sar'] = _render_sar(rng, ground_t2, texture, roads_t2, fp2, looks=sar_looks)
     return out
 
 
@@ -270,7 +273,8 @@ def _report(done, total, start):
     print(('\r' if tty else '') + msg, end=end, file=sys.stderr, flush=True)
 
 
-def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False, progress=True):
+def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False, progress=True,
+                          sar_looks=4):
     """Write a synthetic change-detection dataset under ``out_dir``.
 
     Layout: ``out_dir/<split>/{A,B,label}/<split>_<index>.png`` (labels 0/255), or with
@@ -281,6 +285,8 @@ def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False
         dict: the metadata written.
     """
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
+    if not sar_looks > 0:
+        raise ValueError(f'sar_looks must be > 0 (the speckle\'s number of looks), got {sar_looks}')
     layout = split_layout(with_sar)
     total, done, start = sum(splits.values()), 0, time.time()
     stats = dict(changed_fraction_mean=0.0, no_change_samples=0)
@@ -289,7 +295,7 @@ def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False
         for d in dirs.values():
             os.makedirs(d, exist_ok=True)
         for i in range(int(count)):
-            s = generate_sample(i, split, size, seed, with_sar)
+            s = generate_sample(i, split, size, seed, with_sar, sar_looks)
             name = f'{split}_{i:05d}.png'
             _write_png(osp.join(dirs['img_path_from'], name), s['t1'])
             _write_png(osp.join(dirs['img_path_to'], name), s['sar'] if with_sar else s['t2'])
@@ -304,6 +310,8 @@ def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False
                 _report(done, total, start)
     meta = dict(version=GENERATOR_VERSION, splits=splits, size=int(size), seed=int(seed),
                 with_sar=bool(with_sar), layout=layout, **stats)
+    if with_sar:
+        meta['sar_looks'] = float(sar_looks)
     with open(osp.join(out_dir, META_FILE), 'w') as f:
         json.dump(meta, f, indent=2)
     return meta

@@ -24,11 +24,17 @@ def _read_meta(root):
         return None
 
 
+# Parameters added after sets were generated without them in the metadata: their value then.
+_UNRECORDED = dict(sar_looks=4.0)
+
+
 def _matches(meta, want):
-    return meta is not None and all(meta.get(k) == v for k, v in want.items())
+    return meta is not None and all(
+        meta.get(k, _UNRECORDED.get(k)) == v for k, v in want.items())
 
 
-def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False, progress=True):
+def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False, progress=True,
+                        sar_looks=4):
     """Make sure ``data_root`` holds the synthetic set with these parameters; generate it if absent.
 
     Generation is atomic: scenes go to a temporary folder beside ``data_root`` that is renamed
@@ -45,6 +51,8 @@ def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
     want = dict(version=GENERATOR_VERSION, splits=splits, size=int(size), seed=int(seed),
                 with_sar=bool(with_sar))
+    if with_sar:
+        want['sar_looks'] = float(sar_looks)
     if _matches(_read_meta(root), want):
         return root
     parent, base = osp.split(root)
@@ -54,7 +62,7 @@ def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False
         if _matches(meta, want):
             return root
         if meta is not None:
-            found = {k: meta.get(k) for k in want}
+            found = {k: meta.get(k, _UNRECORDED.get(k)) for k in want}
             raise ValueError(f'{root} holds synthetic data generated with {found}, but {want} was '
                              f'requested: delete {root} to regenerate it or use another data_root')
         if osp.isdir(root) and os.listdir(root):
@@ -68,7 +76,8 @@ def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False
         print_log(f'generating synthetic change-detection data in {root} ({want})',
                   logger='current')
         try:
-            generate_synthetic_cd(tmp, want['splits'], size, seed, with_sar, progress=progress)
+            generate_synthetic_cd(tmp, want['splits'], size, seed, with_sar, progress=progress,
+                                  sar_looks=sar_looks)
             os.chmod(tmp, 0o755)  # mkdtemp makes it private; the data is not
             os.replace(tmp, root)
         except BaseException:
@@ -85,15 +94,16 @@ class SyntheticCDDataset(BiTemporalCDDataset):
         data_root: where the whole set (all splits) lives.
         split: which split this dataset reads (a key of ``splits``).
         splits: scenes per split to generate, e.g. ``dict(train=800, val=100, test=200)``.
-        size, seed, with_sar: forwarded to the generator. With ``with_sar`` the layout is
-            heterogeneous: ``A`` (optical t1), ``B`` (SAR t2), ``C`` (optical t2), ``Label``.
+        size, seed, with_sar, sar_looks: forwarded to the generator. With ``with_sar`` the layout
+            is heterogeneous: ``A`` (optical t1), ``B`` (SAR t2), ``C`` (optical t2), ``Label``;
+            ``sar_looks`` sets B's speckle (4 by default; 1 is single-look, the hardest).
         with_optical_t2: with ``with_sar``, also load C (False: only A and B, as at test time).
         data_prefix: defaults to ``<split>/<folder>`` for the layout above.
         **kwargs: ``BiTemporalCDDataset`` arguments.
     """
 
     def __init__(self, data_root='data/synthetic_cd', split='train', splits=None, size=256, seed=0,
-                 with_sar=False, with_optical_t2=True, data_prefix=None, **kwargs):
+                 with_sar=False, with_optical_t2=True, sar_looks=4, data_prefix=None, **kwargs):
         splits = dict(DEFAULT_SPLITS if splits is None else splits)
         if data_prefix is None:
             if split not in splits:
@@ -103,6 +113,8 @@ class SyntheticCDDataset(BiTemporalCDDataset):
                 data_prefix.pop(OPTICAL_T2_KEY, None)
         self.split = split
         self.generator_args = dict(splits=splits, size=size, seed=seed, with_sar=with_sar)
+        if with_sar:
+            self.generator_args['sar_looks'] = sar_looks
         super().__init__(data_root=data_root, data_prefix=data_prefix, **kwargs)
 
     def load_data_list(self):

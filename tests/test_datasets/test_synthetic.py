@@ -142,3 +142,52 @@ def test_concurrent_processes_generate_once(tmp_path):
     assert [p.exitcode for p in procs] == [0, 0, 0]
     assert len(os.listdir(osp.join(root, 'train', 'A'))) == 3
     assert [p for p in os.listdir(tmp_path) if '.tmp-' in p] == []
+
+
+def _speckle_level(sar):
+    """Mean absolute deviation of the SAR image from its 5 x 5 local mean (speckle dominates it)."""
+    x = sar.astype(np.float32)
+    return float(np.abs(x - cv2.blur(x, (5, 5))).mean())
+
+
+def test_fewer_sar_looks_give_stronger_speckle_and_nothing_else_changes():
+    for i in range(3):
+        four = generate_sample(i, 'train', 96, seed=0, with_sar=True)
+        one = generate_sample(i, 'train', 96, seed=0, with_sar=True, sar_looks=1)
+        for key in ('t1', 't2', 'label'):
+            assert np.array_equal(four[key], one[key]), key
+        assert _speckle_level(one['sar']) > 1.3 * _speckle_level(four['sar'])
+
+
+def test_sar_looks_is_recorded_and_checked(tmp_path):
+    splits = dict(train=2)
+    root = ensure_synthetic_cd(str(tmp_path / 'one_look'), splits, size=32, with_sar=True,
+                               progress=False, sar_looks=1)
+    with open(osp.join(root, META_FILE)) as f:
+        assert json.load(f)['sar_looks'] == 1.0
+    with pytest.raises(ValueError, match="'sar_looks': 1.0.*'sar_looks': 4.0"):
+        ensure_synthetic_cd(root, splits, size=32, with_sar=True, progress=False)
+    with pytest.raises(ValueError, match='sar_looks must be > 0'):
+        generate_synthetic_cd(str(tmp_path / 'bad'), splits, size=32, with_sar=True,
+                              progress=False, sar_looks=0)
+
+
+def test_sets_generated_before_sar_looks_was_recorded_count_as_four_looks(tmp_path):
+    splits = dict(train=2)
+    root = ensure_synthetic_cd(str(tmp_path / 'old'), splits, size=32, with_sar=True,
+                               progress=False)
+    meta_path = osp.join(root, META_FILE)
+    with open(meta_path) as f:
+        meta = json.load(f)
+    del meta['sar_looks']
+    with open(meta_path, 'w') as f:
+        json.dump(meta, f)
+    assert ensure_synthetic_cd(root, splits, size=32, with_sar=True, progress=False) == root
+    with pytest.raises(ValueError, match='delete'):
+        ensure_synthetic_cd(root, splits, size=32, with_sar=True, progress=False, sar_looks=1)
+
+
+def test_small_scenes_render():
+    for i in range(20):  # enough samples that some draw roads
+        sample = generate_sample(i, 'train', 32)
+        assert sample['t1'].shape == (32, 32, 3) and sample['label'].shape == (32, 32)

@@ -33,6 +33,7 @@ GOLD_CFG = osp.join(REPO, 'configs/gold/gold_r18_128x128_500it_synthetichetero.p
 STUDENT_CFG = osp.join(REPO, 'configs/gold/pseudosiamfpn_r18_128x128_500it_synthetichetero.py')
 WIDTHS = [16, 32, 64, 128]
 CROP = (128, 128)  # the configs' training crop
+DEFAULT_SAR_LOOKS = 4  # the generator's speckle
 
 # Task weightings without the attention task: GOLD's dynamic weights, or the change loss alone.
 DYNAMIC_WITHOUT_ATTENTION = dict(
@@ -110,6 +111,10 @@ def build_cfg(path, overrides, args, seed, work_dir):
             cfg[loader].num_workers = 1
             cfg[loader].persistent_workers = False
     cfg.test_dataloader.dataset.indices = args.test_scenes
+    if args.sar_looks != DEFAULT_SAR_LOOKS:  # a harder SAR date, in a set of its own
+        for loader in (cfg.train_dataloader, cfg.test_dataloader):
+            loader.dataset.sar_looks = args.sar_looks
+            loader.dataset.data_root = f'{loader.dataset.data_root}_{args.sar_looks:g}look'
     cfg.train_dataloader.persistent_workers = False
     return cfg
 
@@ -210,7 +215,8 @@ def train_all(args):
               f'CPU: {os.cpu_count()} cores')
     notes = [
         f'Every run: half-width ResNet-18 encoders from scratch, {args.iters} iterations, batch '
-        f'{args.batch_size}, 128 x 128 crops of the synthetic optical/SAR scenes. Synthetic: '
+        f'{args.batch_size}, 128 x 128 crops of the synthetic optical/SAR scenes '
+        f'({args.sar_looks:g}-look SAR speckle). Synthetic: '
         f'change-class scores on the first {args.test_scenes} test scenes (256 x 256, A + B only); '
         'tiled: the same scenes predicted in 128 x 128 tiles (the training crop). Real: the same '
         'student applied without retraining to `hetero/srf_dataset6` (optical t1, SAR t2; '
@@ -229,6 +235,8 @@ def main():
     p.add_argument('--batch-size', type=int, default=4)
     p.add_argument('--test-scenes', type=int, default=50)
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--sar-looks', type=float, default=DEFAULT_SAR_LOOKS,
+                   help='speckle looks of the synthetic SAR date (1: single-look, the hardest)')
     p.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS), choices=list(VARIANTS),
                    help='which variants to train (ids of VARIANTS)')
     p.add_argument('--hetero-dir', default=osp.join(REPO, '..', 'shared', 'data', 'hetero'),
