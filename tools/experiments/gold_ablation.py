@@ -5,7 +5,7 @@ every trained student applied unchanged to the real optical/SAR pair srf_dataset
 
     flock /tmp/cdkd-heavy.lock python tools/experiments/gold_ablation.py --iters 1000 --seeds 0 1
     # several invocations side by side (e.g. on one GPU), then one table from their results:
-    python tools/experiments/gold_ablation.py --merge a.json b.json --out docs/experiments/gold.md
+    python tools/experiments/gold_ablation.py --merge a.json b.json --out docs/experiments/gold_gpu.md
 
 The real heterogeneous samples hold only A (optical t1), B (SAR t2) and a label, no optical t2,
 so no GOLD teacher can be trained on them: they serve as an out-of-domain check of the students.
@@ -242,7 +242,7 @@ def main():
     p.add_argument('--hetero-dir', default=osp.join(REPO, '..', 'shared', 'data', 'hetero'),
                    help='the real optical/SAR samples (read in place)')
     p.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'gold_ablation'))
-    p.add_argument('--out', default=osp.join(REPO, 'docs', 'experiments', 'gold.md'),
+    p.add_argument('--out', default=osp.join(REPO, 'work_dirs', 'gold_ablation', 'results.md'),
                    help='Markdown table; the raw results are written beside it as .json (one run, '
                    'or with --merge the list of merged runs)')
     p.add_argument('--merge', nargs='+', metavar='JSON',
