@@ -29,6 +29,8 @@ class ProbabilityMSELoss(nn.Module):
     def __init__(self, temperature: float = 1.0, loss_weight: float = 1.0,
                  loss_name: str = 'loss_prob_mse'):
         super().__init__()
+        if temperature <= 0:
+            raise ValueError(f'temperature must be positive, got {temperature}')
         self.temperature = temperature
         self.loss_weight = loss_weight
         self._loss_name = loss_name

@@ -67,3 +67,10 @@ def test_feature_loss_mse_cosine_and_levels():
         mse(a, torch.zeros(1, 2, 2, 2))
     with pytest.raises(ValueError, match='metric'):
         build(dict(type='FeatureDistillLoss', metric='l1'))
+
+
+@pytest.mark.parametrize('loss_type', ['PixelKLDivLoss', 'ProbabilityMSELoss'])
+@pytest.mark.parametrize('temperature', [0.0, -1.0])
+def test_non_positive_temperature_is_refused(loss_type, temperature):
+    with pytest.raises(ValueError, match=f'temperature must be positive, got {temperature}'):
+        build(dict(type=loss_type, temperature=temperature))
