@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 GENERATOR_VERSION = 1
+DEFAULT_NO_CHANGE_PROB = 0.1
 META_FILE = 'synthetic_meta.json'
 DEFAULT_SPLITS = {'train': 800, 'val': 100, 'test': 200}
 
@@ -177,10 +178,13 @@ def sample_seed(seed, split, index):
     return [int(seed), zlib.crc32(str(split).encode()), int(index)]
 
 
-def generate_sample(index, split='train', size=256, seed=0, with_sar=False, sar_looks=4):
+def generate_sample(index, split='train', size=256, seed=0, with_sar=False, sar_looks=4,
+                    no_change_prob=DEFAULT_NO_CHANGE_PROB):
     """Render one sample.
 
     ``sar_looks``: equivalent number of looks of the SAR speckle (1 = single-look, the noisiest).
+    ``no_change_prob``: probability that the scene has no change at all (image-level label 0);
+    raising it keeps every other scene as it was (same random stream).
 
     Returns:
         dict with ``t1`` and ``t2`` (H x W x 3 uint8 RGB), ``label`` (H x W uint8, 0/255) and, with
@@ -188,7 +192,7 @@ def generate_sample(index, split='train', size=256, seed=0, with_sar=False, sar_
         t1, t2 and label are the same with and without it.
     """
     rng = np.random.default_rng(sample_seed(seed, split, index))
-    no_change = rng.random() < 0.1
+    no_change = rng.random() < no_change_prob
     cover = _value_noise(rng, size, [3, 6])
     n_cover = len(_COVER) if rng.random() < 0.35 else len(_COVER) - 1  # water is the last class
     edges = np.sort(rng.uniform(0.15, 0.85, n_cover - 1))
@@ -274,7 +278,7 @@ def _report(done, total, start):
 
 
 def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False, progress=True,
-                          sar_looks=4):
+                          sar_looks=4, no_change_prob=DEFAULT_NO_CHANGE_PROB):
     """Write a synthetic change-detection dataset under ``out_dir``.
 
     Layout: ``out_dir/<split>/{A,B,label}/<split>_<index>.png`` (labels 0/255), or with
@@ -287,6 +291,8 @@ def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
     if not sar_looks > 0:
         raise ValueError(f'sar_looks must be > 0 (the speckle\'s number of looks), got {sar_looks}')
+    if not 0 <= no_change_prob <= 1:
+        raise ValueError(f'no_change_prob must be in [0, 1], got {no_change_prob}')
     layout = split_layout(with_sar)
     total, done, start = sum(splits.values()), 0, time.time()
     stats = dict(changed_fraction_mean=0.0, no_change_samples=0)
@@ -295,7 +301,7 @@ def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False
         for d in dirs.values():
             os.makedirs(d, exist_ok=True)
         for i in range(int(count)):
-            s = generate_sample(i, split, size, seed, with_sar, sar_looks)
+            s = generate_sample(i, split, size, seed, with_sar, sar_looks, no_change_prob)
             name = f'{split}_{i:05d}.png'
             _write_png(osp.join(dirs['img_path_from'], name), s['t1'])
             _write_png(osp.join(dirs['img_path_to'], name), s['sar'] if with_sar else s['t2'])
@@ -309,7 +315,8 @@ def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False
             if progress:
                 _report(done, total, start)
     meta = dict(version=GENERATOR_VERSION, splits=splits, size=int(size), seed=int(seed),
-                with_sar=bool(with_sar), layout=layout, **stats)
+                with_sar=bool(with_sar), no_change_prob=float(no_change_prob), layout=layout,
+                **stats)
     if with_sar:
         meta['sar_looks'] = float(sar_looks)
     with open(osp.join(out_dir, META_FILE), 'w') as f:

@@ -12,8 +12,8 @@ from mmengine.logging import print_log
 from cdkd.registry import DATASETS
 from .bitemporal_dataset import BiTemporalCDDataset
 from .hetero_dataset import OPTICAL_T2_KEY
-from .synthetic import (DEFAULT_SPLITS, GENERATOR_VERSION, META_FILE, generate_synthetic_cd,
-                        split_layout)
+from .synthetic import (DEFAULT_NO_CHANGE_PROB, DEFAULT_SPLITS, GENERATOR_VERSION, META_FILE,
+                        generate_synthetic_cd, split_layout)
 
 
 def _read_meta(root):
@@ -25,7 +25,7 @@ def _read_meta(root):
 
 
 # Parameters added after sets were generated without them in the metadata: their value then.
-_UNRECORDED = dict(sar_looks=4.0)
+_UNRECORDED = dict(sar_looks=4.0, no_change_prob=DEFAULT_NO_CHANGE_PROB)
 
 
 def _matches(meta, want):
@@ -34,7 +34,7 @@ def _matches(meta, want):
 
 
 def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False, progress=True,
-                        sar_looks=4):
+                        sar_looks=4, no_change_prob=DEFAULT_NO_CHANGE_PROB):
     """Make sure ``data_root`` holds the synthetic set with these parameters; generate it if absent.
 
     Generation is atomic: scenes go to a temporary folder beside ``data_root`` that is renamed
@@ -50,7 +50,7 @@ def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False
     root = osp.abspath(data_root)
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
     want = dict(version=GENERATOR_VERSION, splits=splits, size=int(size), seed=int(seed),
-                with_sar=bool(with_sar))
+                with_sar=bool(with_sar), no_change_prob=float(no_change_prob))
     if with_sar:
         want['sar_looks'] = float(sar_looks)
     if _matches(_read_meta(root), want):
@@ -77,7 +77,7 @@ def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False
                   logger='current')
         try:
             generate_synthetic_cd(tmp, want['splits'], size, seed, with_sar, progress=progress,
-                                  sar_looks=sar_looks)
+                                  sar_looks=sar_looks, no_change_prob=no_change_prob)
             os.chmod(tmp, 0o755)  # mkdtemp makes it private; the data is not
             os.replace(tmp, root)
         except BaseException:
@@ -94,16 +94,18 @@ class SyntheticCDDataset(BiTemporalCDDataset):
         data_root: where the whole set (all splits) lives.
         split: which split this dataset reads (a key of ``splits``).
         splits: scenes per split to generate, e.g. ``dict(train=800, val=100, test=200)``.
-        size, seed, with_sar, sar_looks: forwarded to the generator. With ``with_sar`` the layout
-            is heterogeneous: ``A`` (optical t1), ``B`` (SAR t2), ``C`` (optical t2), ``Label``;
-            ``sar_looks`` sets B's speckle (4 by default; 1 is single-look, the hardest).
+        size, seed, with_sar, sar_looks, no_change_prob: forwarded to the generator. With
+            ``with_sar`` the layout is heterogeneous: ``A`` (optical t1), ``B`` (SAR t2), ``C``
+            (optical t2), ``Label``; ``sar_looks`` sets B's speckle (4 by default; 1 is
+            single-look, the hardest). ``no_change_prob``: share of change-free scenes (0.1).
         with_optical_t2: with ``with_sar``, also load C (False: only A and B, as at test time).
         data_prefix: defaults to ``<split>/<folder>`` for the layout above.
         **kwargs: ``BiTemporalCDDataset`` arguments.
     """
 
     def __init__(self, data_root='data/synthetic_cd', split='train', splits=None, size=256, seed=0,
-                 with_sar=False, with_optical_t2=True, sar_looks=4, data_prefix=None, **kwargs):
+                 with_sar=False, with_optical_t2=True, sar_looks=4,
+                 no_change_prob=DEFAULT_NO_CHANGE_PROB, data_prefix=None, **kwargs):
         splits = dict(DEFAULT_SPLITS if splits is None else splits)
         if data_prefix is None:
             if split not in splits:
@@ -112,7 +114,8 @@ class SyntheticCDDataset(BiTemporalCDDataset):
             if not with_optical_t2:
                 data_prefix.pop(OPTICAL_T2_KEY, None)
         self.split = split
-        self.generator_args = dict(splits=splits, size=size, seed=seed, with_sar=with_sar)
+        self.generator_args = dict(splits=splits, size=size, seed=seed, with_sar=with_sar,
+                                   no_change_prob=no_change_prob)
         if with_sar:
             self.generator_args['sar_looks'] = sar_looks
         super().__init__(data_root=data_root, data_prefix=data_prefix, **kwargs)

@@ -172,14 +172,14 @@ def test_sar_looks_is_recorded_and_checked(tmp_path):
                               progress=False, sar_looks=0)
 
 
-def test_sets_generated_before_sar_looks_was_recorded_count_as_four_looks(tmp_path):
+def test_sets_generated_before_looks_and_no_change_prob_were_recorded_still_match(tmp_path):
     splits = dict(train=2)
     root = ensure_synthetic_cd(str(tmp_path / 'old'), splits, size=32, with_sar=True,
                                progress=False)
     meta_path = osp.join(root, META_FILE)
     with open(meta_path) as f:
         meta = json.load(f)
-    del meta['sar_looks']
+    del meta['sar_looks'], meta['no_change_prob']
     with open(meta_path, 'w') as f:
         json.dump(meta, f)
     assert ensure_synthetic_cd(root, splits, size=32, with_sar=True, progress=False) == root
@@ -191,3 +191,27 @@ def test_small_scenes_render():
     for i in range(20):  # enough samples that some draw roads
         sample = generate_sample(i, 'train', 32)
         assert sample['t1'].shape == (32, 32, 3) and sample['label'].shape == (32, 32)
+
+
+def test_more_change_free_scenes_leave_the_others_as_they_were():
+    n = 30
+    usual = [generate_sample(i, 'train', 64) for i in range(n)]
+    more = [generate_sample(i, 'train', 64, no_change_prob=0.5) for i in range(n)]
+    empty = lambda s: not s['label'].any()  # noqa: E731
+    assert sum(map(empty, more)) >= sum(map(empty, usual)) + 5
+    for a, b in zip(usual, more):
+        if not empty(b):  # a changed scene under 0.5 is a changed scene under 0.1: same draws
+            assert all(np.array_equal(a[k], b[k]) for k in ('t1', 't2', 'label'))
+
+
+def test_no_change_prob_is_recorded_and_validated(tmp_path):
+    splits = dict(train=3)
+    root = ensure_synthetic_cd(str(tmp_path / 'half'), splits, size=32, progress=False,
+                               no_change_prob=0.5)
+    with open(osp.join(root, META_FILE)) as f:
+        assert json.load(f)['no_change_prob'] == 0.5
+    with pytest.raises(ValueError, match="'no_change_prob': 0.5.*'no_change_prob': 0.1"):
+        ensure_synthetic_cd(root, splits, size=32, progress=False)
+    with pytest.raises(ValueError, match=r'no_change_prob must be in \[0, 1\], got 1.5'):
+        generate_synthetic_cd(str(tmp_path / 'bad'), splits, size=32, progress=False,
+                              no_change_prob=1.5)
