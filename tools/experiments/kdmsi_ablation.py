@@ -78,13 +78,15 @@ def prepare_dsifn(root):
             write_pair(root, split, f'{name[:-4]}_{suffix}', *pair)
 
 
+# Share of change-free synthetic scenes (the generator's default; --synthetic-no-change-prob).
+SYNTHETIC_NO_CHANGE_PROB = 0.1
+
+
 def prepare_synthetic(root):
     sys.path.insert(0, REPO)
     from cdkd.datasets import generate_synthetic_cd
-    # Half the scenes change-free: image-level labels need negatives (the generator's usual 0.1
-    # left only 19 % of the 64-pixel training crops free of change).
     generate_synthetic_cd(root, splits=dict(train=160, test=40), size=128, seed=0, progress=False,
-                          no_change_prob=0.5)
+                          no_change_prob=SYNTHETIC_NO_CHANGE_PROB)
 
 
 def dataset(root, split, pipeline):
@@ -251,8 +253,12 @@ def main():
     parser.add_argument('--setups', nargs='+', default=list(SETUPS), choices=list(SETUPS))
     parser.add_argument('--doc', default=osp.join(REPO, 'docs/experiments/kdmsi.md'))
     parser.add_argument('--shared-data', default=SHARED, help='the real samples (read only)')
+    parser.add_argument('--synthetic-no-change-prob', type=float, default=SYNTHETIC_NO_CHANGE_PROB,
+                        help='share of change-free scenes in the synthetic setup')
     args = parser.parse_args()
-    globals()['SHARED'] = args.shared_data
+    default_no_change = SYNTHETIC_NO_CHANGE_PROB
+    globals().update(SHARED=args.shared_data,
+                     SYNTHETIC_NO_CHANGE_PROB=args.synthetic_no_change_prob)
     results = {}
     for name in args.setups:
         print(f'[kdmsi_ablation] {name}', flush=True)
@@ -263,7 +269,9 @@ def main():
         json.dump(results, f, indent=2)
     command = 'flock /tmp/cdkd-heavy.lock python tools/experiments/kdmsi_ablation.py' + (
         f" --setups {' '.join(args.setups)}" if args.setups != list(SETUPS) else '') + (
-        f' --shared-data {args.shared_data}' if args.shared_data != SHARED_DEFAULT else '')
+        f' --shared-data {args.shared_data}' if args.shared_data != SHARED_DEFAULT else '') + (
+        f' --synthetic-no-change-prob {args.synthetic_no_change_prob:g}'
+        if args.synthetic_no_change_prob != default_no_change else '')
     tmp = args.doc + '.tmp'
     with open(tmp, 'w') as f:
         f.write(markdown(results, command))
