@@ -34,13 +34,11 @@ def test_concat_mode_fuses_the_ungated_features_with_the_spatial_map():
     x = torch.randn(2, 16, 5, 4)
     y, maps = att(x)
     assert y.shape == x.shape and (y >= 0).all()
-    expected = att.fusion(torch.cat([x, maps['spatial']], dim=1))
-    assert torch.equal(y, expected)
-    # The features enter unscaled: the fusion's weights on them see x itself.
-    conv = att.fusion.conv
-    only_features = torch.cat([x, torch.zeros_like(maps['spatial'])], dim=1)
-    assert not torch.allclose(att.fusion(only_features), y)  # the map contributes
-    assert conv.in_channels == 17 and conv.kernel_size == (3, 3)
+    # The fusion sees x itself (not gated) next to the spatial map, and the map contributes.
+    assert torch.equal(y, att.fusion(torch.cat([x, maps['spatial']], dim=1)))
+    without_map = att.fusion(torch.cat([x, torch.zeros_like(maps['spatial'])], dim=1))
+    assert not torch.allclose(without_map, y)
+    assert att.fusion.conv.in_channels == 17 and att.fusion.conv.kernel_size == (3, 3)
 
 
 def test_concat_mode_trains_both_maps_through_the_output():
