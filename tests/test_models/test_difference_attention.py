@@ -55,3 +55,9 @@ def test_concat_mode_trains_both_maps_through_the_output():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="unknown attention mode 'add'"):
         DifferenceAttention(in_channels=8, mode='add')
+
+
+def test_wrong_channel_count_names_the_setting():
+    att = DifferenceAttention(in_channels=8, reduction=2)
+    with pytest.raises(ValueError, match=r'in_channels=8\) got features with 4 channels'):
+        att(torch.randn(1, 4, 3, 3))

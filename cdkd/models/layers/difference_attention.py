@@ -51,6 +51,7 @@ class DifferenceAttention(BaseModule):
         if mode not in ATTENTION_MODES:
             raise ValueError(f'unknown attention mode {mode!r}; choose one of {ATTENTION_MODES}')
         self.mode = mode
+        self.in_channels = in_channels
         hidden = max(in_channels // reduction, 1)
         self.mlp = nn.Sequential(
             nn.Conv2d(in_channels, hidden, 1, bias=False), nn.ReLU(inplace=True),
@@ -61,6 +62,11 @@ class DifferenceAttention(BaseModule):
             norm_cfg=norm_cfg) if mode == 'concat' else None
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:
+        if x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'DifferenceAttention(in_channels={self.in_channels}) got features with '
+                f'{x.shape[1]} channels: set the attention in_channels to the channels of the '
+                'refined (distilled) level')
         channel = torch.sigmoid(
             self.mlp(x.mean(dim=(2, 3), keepdim=True)) + self.mlp(x.amax(dim=(2, 3), keepdim=True)))
         weighted = x * channel
