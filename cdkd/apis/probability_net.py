@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cdkd.models.utils import change_logit
+from cdkd.models.utils import change_logit, export_module
 from cdkd.registry import MODELS
 
 
@@ -61,11 +61,6 @@ class ChangeProbabilityNet(nn.Module):
         logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
                                align_corners=self.align_corners)
         return torch.sigmoid(change_logit(logits))[:, None]
-
-
-def export_module(model: nn.Module) -> nn.Module:
-    """The network that predicts at test time (see the export protocol above)."""
-    return model.export_module() if hasattr(model, 'export_module') else model
 
 
 def build_tta_model(model: nn.Module) -> nn.Module:

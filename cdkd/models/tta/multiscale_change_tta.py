@@ -7,7 +7,8 @@ from mmengine.model import BaseTTAModel
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from cdkd.models.utils import change_logit, make_cam, pack_probability_predictions
+from cdkd.models.utils import (change_logit, export_module, make_cam,
+                               pack_probability_predictions)
 from cdkd.registry import MODELS
 
 MODES = ('msi', 'mi')
@@ -85,9 +86,7 @@ class MultiScaleChangeTTA(BaseTTAModel):
     def _raw_logits(self, views: Tensor) -> Tensor:
         h, w = views.shape[-2:]
         metas = [dict(img_shape=(h, w), pad_shape=(h, w), ori_shape=(h, w))] * views.shape[0]
-        # Distillers predict with their student: ``export_module`` names the predicting network.
-        export = getattr(self.module, 'export_module', None)
-        net = export() if export is not None else self.module
+        net = export_module(self.module)  # a distiller predicts with its student
         infer = getattr(net, 'inference', None) or net.encode_decode
         return infer(views, metas)
 

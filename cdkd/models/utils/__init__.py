@@ -1,5 +1,6 @@
 from .change_probability import (change_logit, make_cam, pack_probability_predictions,
                                  probability_from_seg_logits)
+from .export import export_module
 
 __all__ = ['make_cam', 'change_logit', 'probability_from_seg_logits',
-           'pack_probability_predictions']
+           'pack_probability_predictions', 'export_module']
