@@ -22,6 +22,7 @@ import numpy as np
 
 GENERATOR_VERSION = 1
 DEFAULT_NO_CHANGE_PROB = 0.1
+DEFAULT_SAR_LOOKS = 4
 META_FILE = 'synthetic_meta.json'
 DEFAULT_SPLITS = {'train': 800, 'val': 100, 'test': 200}
 
@@ -153,7 +154,7 @@ def _sensor_effects(rng, img, jitter):
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def _render_sar(rng, ground_classes, texture, roads_mask, footprints, looks=4):
+def _render_sar(rng, ground_classes, texture, roads_mask, footprints, looks=DEFAULT_SAR_LOOKS):
     """SAR-like single band: backscatter from structure, double bounce, speckle, dB to uint8."""
     sigma = np.array([c[3] for c in _COVER], np.float32)[ground_classes] * (0.6 + 0.8 * texture)
     sigma[roads_mask > 0] = _SAR_ROAD
@@ -178,8 +179,8 @@ def sample_seed(seed, split, index):
     return [int(seed), zlib.crc32(str(split).encode()), int(index)]
 
 
-def generate_sample(index, split='train', size=256, seed=0, with_sar=False, sar_looks=4,
-                    no_change_prob=DEFAULT_NO_CHANGE_PROB):
+def generate_sample(index, split='train', size=256, seed=0, with_sar=False,
+                    sar_looks=DEFAULT_SAR_LOOKS, no_change_prob=DEFAULT_NO_CHANGE_PROB):
     """Render one sample.
 
     ``sar_looks``: equivalent number of looks of the SAR speckle (1 = single-look, the noisiest).
@@ -278,7 +279,7 @@ def _report(done, total, start):
 
 
 def generate_synthetic_cd(out_dir, splits=None, size=256, seed=0, with_sar=False, progress=True,
-                          sar_looks=4, no_change_prob=DEFAULT_NO_CHANGE_PROB):
+                          sar_looks=DEFAULT_SAR_LOOKS, no_change_prob=DEFAULT_NO_CHANGE_PROB):
     """Write a synthetic change-detection dataset under ``out_dir``.
 
     Layout: ``out_dir/<split>/{A,B,label}/<split>_<index>.png`` (labels 0/255), or with

@@ -12,8 +12,8 @@ from mmengine.logging import print_log
 from cdkd.registry import DATASETS
 from .bitemporal_dataset import BiTemporalCDDataset
 from .hetero_dataset import OPTICAL_T2_KEY
-from .synthetic import (DEFAULT_NO_CHANGE_PROB, DEFAULT_SPLITS, GENERATOR_VERSION, META_FILE,
-                        generate_synthetic_cd, split_layout)
+from .synthetic import (DEFAULT_NO_CHANGE_PROB, DEFAULT_SAR_LOOKS, DEFAULT_SPLITS,
+                        GENERATOR_VERSION, META_FILE, generate_synthetic_cd, split_layout)
 
 
 def _read_meta(root):
@@ -25,7 +25,7 @@ def _read_meta(root):
 
 
 # Parameters added after sets were generated without them in the metadata: their value then.
-_UNRECORDED = dict(sar_looks=4.0, no_change_prob=DEFAULT_NO_CHANGE_PROB)
+_UNRECORDED = dict(sar_looks=float(DEFAULT_SAR_LOOKS), no_change_prob=DEFAULT_NO_CHANGE_PROB)
 
 
 def _matches(meta, want):
@@ -34,7 +34,7 @@ def _matches(meta, want):
 
 
 def ensure_synthetic_cd(data_root, splits=None, size=256, seed=0, with_sar=False, progress=True,
-                        sar_looks=4, no_change_prob=DEFAULT_NO_CHANGE_PROB):
+                        sar_looks=DEFAULT_SAR_LOOKS, no_change_prob=DEFAULT_NO_CHANGE_PROB):
     """Make sure ``data_root`` holds the synthetic set with these parameters; generate it if absent.
 
     Generation is atomic: scenes go to a temporary folder beside ``data_root`` that is renamed
@@ -104,7 +104,7 @@ class SyntheticCDDataset(BiTemporalCDDataset):
     """
 
     def __init__(self, data_root='data/synthetic_cd', split='train', splits=None, size=256, seed=0,
-                 with_sar=False, with_optical_t2=True, sar_looks=4,
+                 with_sar=False, with_optical_t2=True, sar_looks=DEFAULT_SAR_LOOKS,
                  no_change_prob=DEFAULT_NO_CHANGE_PROB, data_prefix=None, **kwargs):
         splits = dict(DEFAULT_SPLITS if splits is None else splits)
         if data_prefix is None:

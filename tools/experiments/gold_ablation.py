@@ -5,7 +5,7 @@ every trained student applied unchanged to the real optical/SAR pair srf_dataset
 
     flock /tmp/cdkd-heavy.lock python tools/experiments/gold_ablation.py --iters 1000 --seeds 0 1
     # several invocations side by side (e.g. on one GPU), then one table from their results:
-    python tools/experiments/gold_ablation.py --merge a.json b.json --out docs/experiments/gold_gpu.md
+    python tools/experiments/gold_ablation.py --merge a.json b.json --out merged.md
 
 The real heterogeneous samples hold only A (optical t1), B (SAR t2) and a label, no optical t2,
 so no GOLD teacher can be trained on them: they serve as an out-of-domain check of the students.
@@ -26,6 +26,7 @@ from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
+from cdkd.datasets.synthetic import DEFAULT_SAR_LOOKS  # noqa: E402
 from cdkd.models.layers.difference_attention import ATTENTION_MODES  # noqa: E402
 from cdkd.utils import register_all_modules  # noqa: E402
 
@@ -33,7 +34,6 @@ GOLD_CFG = osp.join(REPO, 'configs/gold/gold_r18_128x128_500it_synthetichetero.p
 STUDENT_CFG = osp.join(REPO, 'configs/gold/pseudosiamfpn_r18_128x128_500it_synthetichetero.py')
 WIDTHS = [16, 32, 64, 128]
 CROP = (128, 128)  # the configs' training crop
-DEFAULT_SAR_LOOKS = 4  # the generator's speckle
 
 # Task weightings without the attention task: GOLD's dynamic weights, or the change loss alone.
 DYNAMIC_WITHOUT_ATTENTION = dict(
