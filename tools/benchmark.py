@@ -343,14 +343,8 @@ def train_step_report(r, args, device):
     return md, data
 
 
-def write_atomic(path, text):
-    tmp = f'{path}.{os.getpid()}.partial'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None):
+    from cdkd.utils.atomic_write import atomic_write_text
     args = parse_args(argv)
     device = device_name(args.device)
     load_before = os.getloadavg()[0]
@@ -366,15 +360,16 @@ def main(argv=None):
         f'1-minute load average {load_before:.2f} before and {os.getloadavg()[0]:.2f} after the '
         f'run ({os.cpu_count()} CPUs).')
     report = markdown_report(results, args, device, note)
-    write_atomic(osp.join(args.out_dir, f'benchmark_{tag}.md'), report)
-    write_atomic(osp.join(args.out_dir, f'benchmark_{tag}.json'),
+    atomic_write_text(osp.join(args.out_dir, f'benchmark_{tag}.md'), report)
+    atomic_write_text(osp.join(args.out_dir, f'benchmark_{tag}.json'),
                  json.dumps(dict(device=device, command=command_line(args), note=note,
                                  results=results), indent=2))
     bare = next((r for r in results if 'bare_s_per_iter' in r), None)
     if bare is not None:
         md, data = train_step_report(bare, args, device)
-        write_atomic(osp.join(args.out_dir, f'train_step_{tag}.md'), md)
-        write_atomic(osp.join(args.out_dir, f'train_step_{tag}.json'), json.dumps(data, indent=2))
+        atomic_write_text(osp.join(args.out_dir, f'train_step_{tag}.md'), md)
+        atomic_write_text(osp.join(args.out_dir, f'train_step_{tag}.json'),
+                          json.dumps(data, indent=2))
     print(report)
 
 

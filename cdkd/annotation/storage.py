@@ -4,33 +4,16 @@ import json
 import os
 import os.path as osp
 import re
-import tempfile
 import threading
 from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
 
+from cdkd.utils.atomic_write import atomic_write_bytes
+
 IMAGE_LABELS = ('change', 'no_change')
 HISTORY_DIR = '.history'
-
-
-def atomic_write_bytes(path: str, content: bytes) -> None:
-    """Write ``content`` to ``path`` through a temp file in the same folder and a rename, so a
-    crash leaves either the old file or the new one, never a partial file."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def encode_png(array: np.ndarray) -> bytes:

@@ -29,6 +29,7 @@ sys.path.insert(0, REPO)
 from cdkd.datasets.synthetic import DEFAULT_SAR_LOOKS  # noqa: E402
 from cdkd.models.layers.difference_attention import ATTENTION_MODES  # noqa: E402
 from cdkd.utils import register_all_modules  # noqa: E402
+from cdkd.utils.atomic_write import atomic_write_text  # noqa: E402
 
 GOLD_CFG = osp.join(REPO, 'configs/gold/gold_r18_128x128_500it_synthetichetero.py')
 STUDENT_CFG = osp.join(REPO, 'configs/gold/pseudosiamfpn_r18_128x128_500it_synthetichetero.py')
@@ -195,14 +196,6 @@ def render(records, header):
     return '\n'.join(lines) + '\n'
 
 
-def write_atomic(path, text):
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def train_all(args):
     """Train and score every variant at every seed; returns the JSON-able run record."""
     register_all_modules(init_default_scope=False)
@@ -259,7 +252,7 @@ def main():
     else:
         runs = [train_all(args)]
         raw = runs[0]
-    write_atomic(osp.splitext(args.out)[0] + '.json', json.dumps(raw, indent=1))
+    atomic_write_text(osp.splitext(args.out)[0] + '.json', json.dumps(raw, indent=1))
     if len(runs) == 1:
         header = ['# GOLD ablation', '', f'Command: `{runs[0]["command"]}` ({runs[0]["device"]})',
                   ''] + runs[0]['notes']
@@ -272,7 +265,7 @@ def main():
     text = render([record for r in runs for record in r['records']], header)
     text += '\n'.join(footer) + ('\n' if footer else '')
     print(text)
-    write_atomic(args.out, text)
+    atomic_write_text(args.out, text)
 
 
 if __name__ == '__main__':

@@ -272,10 +272,8 @@ def main():
         f' --shared-data {args.shared_data}' if args.shared_data != SHARED_DEFAULT else '') + (
         f' --synthetic-no-change-prob {args.synthetic_no_change_prob:g}'
         if args.synthetic_no_change_prob != default_no_change else '')
-    tmp = args.doc + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(markdown(results, command))
-    os.replace(tmp, args.doc)
+    from cdkd.utils.atomic_write import atomic_write_text
+    atomic_write_text(args.doc, markdown(results, command))
     print(f'[kdmsi_ablation] wrote {args.doc}', flush=True)
 
 

@@ -1,0 +1,26 @@
+import os
+
+import pytest
+
+from cdkd.utils.atomic_write import atomic_write_text
+
+
+def test_text_replaces_the_file_and_leaves_no_temp(tmp_path):
+    path = tmp_path / 'new' / 'report.md'
+    atomic_write_text(str(path), 'old')
+    atomic_write_text(str(path), 'F1 0.93 ± 0.01\n')
+    assert path.read_text(encoding='utf-8') == 'F1 0.93 ± 0.01\n'
+    assert os.listdir(path.parent) == ['report.md']
+
+
+def test_a_failed_rename_keeps_the_old_file_and_removes_the_temp(tmp_path, monkeypatch):
+    path = tmp_path / 'report.md'
+    atomic_write_text(str(path), 'old')
+
+    def crash(src, dst):
+        raise OSError('simulated crash')
+
+    monkeypatch.setattr(os, 'replace', crash)
+    with pytest.raises(OSError, match='simulated'):
+        atomic_write_text(str(path), 'new')
+    assert path.read_text() == 'old' and os.listdir(tmp_path) == ['report.md']
