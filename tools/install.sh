@@ -73,11 +73,14 @@ if ! "$VPY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_
         BUILD_LOG=$(mktemp -t cdkd-mmcv-build.XXXXXX.log)
         TMP_WHEELS=$(mktemp -d -t cdkd-mmcv-wheel.XXXXXX)
         # -g0 -O1: debug info and -O3 on the torch headers dominate compile time; the ops are not hot in cdkd.
+        # The progress filter may match nothing (pip reuses a wheel from its own cache): the
+        # pipeline fails only when pip, tee or sed does.
         if ! CFLAGS="-g0 -O1" CXXFLAGS="-g0 -O1" MMCV_WITH_OPS=1 FORCE_CUDA=0 \
             MAX_JOBS=${MAX_JOBS:-$(nproc)} \
             "${PIP[@]}" wheel -v --no-deps --no-build-isolation --no-binary mmcv \
             "mmcv==$MMCV_VERSION" -w "$TMP_WHEELS" 2>&1 | tee "$BUILD_LOG" \
-            | grep --line-buffered -oE '^ *\[[0-9]+/[0-9]+\] ' | sed -u 's/^ */[cdkd install] compiling /'; then
+            | { grep --line-buffered -oE '^ *\[[0-9]+/[0-9]+\] ' || true; } \
+            | sed -u 's/^ */[cdkd install] compiling /'; then
             tail -n 40 "$BUILD_LOG" >&2
             die "mmcv build failed; full log: $BUILD_LOG"
         fi
@@ -90,6 +93,9 @@ if ! "$VPY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_
         log "using cached mmcv wheel from $WHEEL_DIR"
     fi
     "${PIP[@]}" install --no-deps "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl
+    # pip may have served a wheel from its own cache: make sure it has the compiled ops.
+    "$VPY" -c "import mmcv.ops" \
+        || die "the mmcv wheel in $WHEEL_DIR lacks the compiled ops: delete it and pip's cached mmcv wheel (pip cache remove mmcv), then run this script again"
 fi
 
 # 4. the rest of the stack and cdkd itself. mmcv's own runtime deps come from its metadata.
