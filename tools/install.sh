@@ -93,9 +93,6 @@ if ! "$VPY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_
         log "using cached mmcv wheel from $WHEEL_DIR"
     fi
     "${PIP[@]}" install --no-deps "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl
-    # pip may have served a wheel from its own cache: make sure it has the compiled ops.
-    "$VPY" -c "import mmcv.ops" \
-        || die "the mmcv wheel in $WHEEL_DIR lacks the compiled ops: delete it and pip's cached mmcv wheel (pip cache remove mmcv), then run this script again"
 fi
 
 # 4. the rest of the stack and cdkd itself. mmcv's own runtime deps come from its metadata.
