@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 from cdkd.registry import RUNNERS
 from cdkd.utils import load_run_config, register_all_modules
 from cdkd.utils.dist import configure_cpu_distributed
+from cdkd.utils.run_config import latest_checkpoint
 
 
 def parse_args():
@@ -50,6 +51,9 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if cfg.get('resume') and cfg.get('load_from') is None:  # instead of mmengine's look-up
+        cfg.load_from = latest_checkpoint(cfg)
+        cfg.resume = cfg.load_from is not None
 
     if args.launcher != 'none':
         configure_cpu_distributed(cfg)
