@@ -20,7 +20,7 @@ from cdkd.utils import (check_loader_data, check_outputs_outside_data, load_run_
 from cdkd.utils.dist import configure_cpu_distributed
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a change detector')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file, or a work dir holding checkpoints')
@@ -37,7 +37,7 @@ def parse_args():
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation (cfg.tta_model)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -74,8 +74,8 @@ def use_tta_model(cfg):
     return cfg
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir,
                           args.data_root)
