@@ -8,7 +8,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from cdkd.registry import RUNNERS
-from cdkd.utils import load_run_config, register_all_modules
+from cdkd.utils import check_loader_data, load_run_config, register_all_modules
 from cdkd.utils.dist import configure_cpu_distributed
 from cdkd.utils.run_config import latest_checkpoint
 
@@ -21,6 +21,8 @@ def parse_args():
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT, or from the latest checkpoint in the work dir if no path is given')
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision (GPU)')
+    parser.add_argument(
+        '--data-root', help='data root of every dataloader (train, val, test; nested datasets too)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. train_cfg.max_iters=100')
@@ -36,7 +38,9 @@ def parse_args():
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir,
+                          args.data_root)
+    check_loader_data(cfg, ('train_dataloader', 'val_dataloader'))
 
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':

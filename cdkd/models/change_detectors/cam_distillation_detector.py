@@ -77,9 +77,15 @@ class CAMDistillationDetector(BaseSegmentor):
         loss_kd = F.mse_loss(torch.sigmoid(student_map), cam.detach())
         return dict(loss_cls=loss_cls, loss_kd=self.kd_weight * loss_kd)
 
+    def logits_to_probability(self, logits: Tensor) -> Tensor:
+        """The scored map ``(N, H, W)`` of ``encode_decode``'s raw map ``(N, 1, H, W)``:
+        ``sigmoid(G_s)`` (student) or ``CAM(G_t)`` (teacher). The export protocol's hook, so
+        ``ChangeProbabilityNet`` (scene inference, ONNX) outputs what ``predict`` scores."""
+        score = logits[:, 0]
+        return torch.sigmoid(score) if self.test_cfg.output == 'student' else make_cam(score)
+
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
-        score = self.encode_decode(inputs)[:, 0]
-        prob = torch.sigmoid(score) if self.test_cfg.output == 'student' else make_cam(score)
+        prob = self.logits_to_probability(self.encode_decode(inputs))
         if data_samples is None:
             data_samples = [SegDataSample() for _ in range(inputs.shape[0])]
         return pack_probability_predictions(prob, data_samples, self.threshold)
