@@ -12,6 +12,8 @@
    unreadable checkpoint ("PytorchStreamReader failed ...") is re-raised naming the file.
 3. mmengine's ``--launcher pytorch`` calls ``torch.cuda.set_device`` unconditionally, which a CPU
    build of torch cannot do; without CUDA cdkd initialises the process group (gloo) directly.
+4. ``torchvision://`` checkpoint names resolve without importing torchvision
+   (:mod:`cdkd.utils.pretrained`).
 """
 import os.path as osp
 
@@ -70,4 +72,6 @@ def apply_compat_patches() -> None:
     mmengine_checkpoint.save_checkpoint = save_checkpoint_atomic
     mmengine_runner.save_checkpoint = save_checkpoint_atomic
     mmengine_dist_utils._init_dist_pytorch = init_dist_pytorch_cpu_safe
+    from .pretrained import register_pretrained_schemes
+    register_pretrained_schemes()
     _PATCHED = True

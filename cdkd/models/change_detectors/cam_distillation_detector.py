@@ -68,8 +68,9 @@ class CAMDistillationDetector(BaseSegmentor):
                            'PackChangeInputs')
         labels = torch.stack([s.gt_image_label.reshape(()) for s in data_samples]).to(
             inputs.device, torch.float32)
-        teacher_map = self.teacher(inputs)
-        student_map = self.student(inputs)
+        # float32 losses under --amp: nothing below is on autocast's low-precision op list
+        teacher_map = self.teacher(inputs).float()
+        student_map = self.student(inputs).float()
         loss_cls = F.binary_cross_entropy_with_logits(teacher_map.mean(dim=(1, 2, 3)), labels)
         cam = make_cam(teacher_map)
         if self.label_gated_cam:
