@@ -1,4 +1,5 @@
+from .color_jitter_student_view import ColorJitterBlurStudentView
 from .recorders import ModuleOutputRecorder
 from .stkd_distiller import STKDDistiller
 
-__all__ = ['ModuleOutputRecorder', 'STKDDistiller']
+__all__ = ['ColorJitterBlurStudentView', 'ModuleOutputRecorder', 'STKDDistiller']

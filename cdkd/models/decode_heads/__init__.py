@@ -1,0 +1,3 @@
+from .seifnet_head import SEIFNetHead, SupervisedAttention
+
+__all__ = ['SEIFNetHead', 'SupervisedAttention']
