@@ -38,3 +38,16 @@ def test_metric_reports_best_threshold_and_softmax_for_two_channels():
         assert out['IoU'] == pytest.approx(2 / 3, abs=1e-5)
         assert out['IoU_threshold'] == 0.2
         assert out['at_best/FP_union'] == pytest.approx(1 / 3, abs=1e-5)
+
+
+def test_sweep_warns_once_when_the_split_has_no_changed_pixel():
+    from tests.test_evaluation.test_change_metric import _Records
+    metric = ThresholdSweepMetric(thresholds=(0.2, 0.5))
+    for _ in range(2):
+        sample = SegDataSample(seg_logits=PixelData(data=torch.full((1, 2, 2), 0.1)),
+                               gt_sem_seg=PixelData(data=torch.zeros(1, 2, 2, dtype=torch.long)))
+        metric.process({}, [sample.to_dict()])
+    with _Records() as messages:
+        out = metric.compute_metrics(metric.results)
+    assert out['IoU'] == 1.0  # 0/0 convention, kept
+    assert len([m for m in messages if 'has no changed pixel' in m]) == 1, messages
