@@ -205,8 +205,13 @@ def unavailable_message(init: PretrainedInit, err: BaseException) -> str:
         url = checkpoint_url(init.checkpoint)
     except KeyError:
         pass
-    where = (f'download {url}\n    and put it at {cache_path(url)}\n    (torch\'s hub cache, '
-             'read by mmengine; TORCH_HOME moves it), or' if url else 'put the file there, or')
+    if url:
+        where = (f'download {url}\n    and put it at {cache_path(url)}\n    (torch\'s hub cache, '
+                 'read by mmengine; TORCH_HOME moves it), or')
+    elif '://' in init.checkpoint:
+        where = 'use a checkpoint name listed in docs/pretrained.md, or'
+    else:
+        where = 'put the file there, or'
     return (f'{init.key} ({init.module_type}): the Pretrained checkpoint {init.checkpoint!r} '
             f'cannot be loaded: {type(err).__name__}: {err}\n  To fix: {where} give a local copy '
             f'with\n    --cfg-options {init.option}=/path/to/{osp.basename(url or "file.pth")}')
