@@ -80,8 +80,7 @@ PIP=("$VPY" -m pip --disable-pip-version-check)
 
 PLAN_SH=$(plan --format sh) || die "tools/install_plan.py failed (see above)"
 eval "$PLAN_SH"
-printf '%s\n' "$PLAN_TEXT"
-[ -z "$PLAN_ERROR" ] || die "$PLAN_ERROR"
+[ -z "$PLAN_ERROR" ] || { printf '%s\n' "$PLAN_TEXT"; die "$PLAN_ERROR"; }
 
 # Hash of everything that decides the environment's contents: unchanged hash + working import = nothing to do.
 stamp_of_inputs() {
@@ -89,11 +88,12 @@ stamp_of_inputs() {
       echo "$PLAN_STAMP"; } | sha256sum | cut -d' ' -f1
 }
 STAMP_FILE="$VENV/.cdkd-install-stamp"
-if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$(stamp_of_inputs)" ] \
-    && "$VPY" -c 'import cdkd, mmseg.models, mmcv.ops' >/dev/null 2>&1; then
-    log "environment $VENV is up to date"
+# (the plan's probe has imported cdkd, mmseg.models and mmcv.ops in the environment)
+if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$(stamp_of_inputs)" ] && [ "$PLAN_STACK_IMPORTS" = 1 ]; then
+    log "environment $VENV is up to date (torch $PLAN_TORCH_INSTALLED, mmcv with $PLAN_MMCV_OPS ops; --dry-run shows the plan)"
     exit 0
 fi
+printf '%s\n' "$PLAN_TEXT"
 
 # 2. torch.
 if [ "$PLAN_TORCH_ACTION" != keep ]; then
@@ -146,6 +146,7 @@ elif [ "$PLAN_MMCV_ACTION" = install-cached ]; then
 fi
 if [ "$PLAN_MMCV_ACTION" != keep ]; then
     "${PIP_C[@]}" --no-deps --force-reinstall "$PLAN_WHEEL_DIR"/mmcv-2.1.0-*.whl
+    basename "$PLAN_WHEEL_DIR" > "$VENV/$PLAN_MMCV_ENTRY_FILE"  # a later change of torch or arch list reinstalls it
 fi
 
 # 4. torchvision (opt-in).

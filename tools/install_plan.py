@@ -42,6 +42,7 @@ MMSEG_PARTS_NEEDING_CUDA_OPS = {
     'FocalLoss': 'sigmoid_focal_loss',
     'DCN / DCNv2 convs (dcn=, conv_cfg)': 'DeformConv2d / ModulatedDeformConv2d',
 }
+MMCV_ENTRY_FILE = '.cdkd-mmcv-entry'
 SWITCHES = ('CDKD_TORCH', 'CDKD_TORCH_INDEX', 'CDKD_MMCV_OPS', 'CDKD_WITH_TORCHVISION',
             'TORCH_CUDA_ARCH_LIST', 'CUDA_HOME', 'CUDA_PATH', 'MAX_JOBS')
 
@@ -50,7 +51,7 @@ import json, os, platform, sys, sysconfig
 info = {'executable': sys.executable, 'version': '%d.%d.%d' % sys.version_info[:3],
         'py_tag': 'cp%d%d' % sys.version_info[:2], 'machine': platform.machine(),
         'headers': os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')),
-        'torch': None, 'mmcv': None, 'torchvision': None}
+        'in_venv': sys.prefix != sys.base_prefix, 'torch': None, 'mmcv': None, 'torchvision': None}
 try:
     if os.environ.get('CDKD_PROBE_PACKAGES') != '1':
         raise ModuleNotFoundError(name='torch')
@@ -66,6 +67,8 @@ if info['torch']:
         info['mmcv'] = {'version': mmcv.__version__, 'ops': None}
         import mmcv.ops
         info['mmcv']['ops'] = mmcv.ops.get_compiling_cuda_version()
+        import cdkd, mmseg.models
+        info['stack_imports'] = True
     except Exception:
         pass
     try:
@@ -164,6 +167,11 @@ def gather_facts(python, env_exists, venv, cache, env):
              'env_exists': env_exists, 'venv': venv, 'cache': cache,
              'switches': {k: env.get(k, '') for k in SWITCHES}}
     py = facts['python']
+    try:  # which cache entry install.sh installed mmcv from (absent: mmcv installed otherwise)
+        with open(os.path.join(venv, MMCV_ENTRY_FILE)) as f:
+            facts['mmcv_entry'] = f.read().strip()
+    except OSError:
+        facts['mmcv_entry'] = None
     facts['local_cpu_wheel'] = local_cpu_torch_wheel(
         find_links(env, venv if env_exists else sys.prefix), py['py_tag'], py['machine'])
     smi = shutil.which('nvidia-smi', path=env.get('PATH', ''))
@@ -226,6 +234,10 @@ def plan_torch(facts):
             return dict(plan, action='error', why=f'CDKD_TORCH=existing but {py["executable"]} cannot '
                         f'import torch {py.get("torch_error", "")}; set PYTHON=/path/to/the/python '
                         'that has your torch (a venv is layered on it with --system-site-packages)')
+        if not facts['env_exists'] and py['in_venv']:
+            return dict(plan, action='error', why=f'{py["executable"]} belongs to a virtual environment, '
+                        'and a venv made from it would not see its packages; install into that '
+                        'environment itself with CDKD_VENV=<its directory>')
         if _version_tuple(installed['version'])[:2] < MIN_TORCH:
             return dict(plan, action='error', why=f'torch {installed["version"]} is older than '
                         f'{".".join(map(str, MIN_TORCH))}, the oldest cdkd supports '
@@ -360,7 +372,9 @@ def plan_mmcv(facts, torch):
     installed = py['mmcv'] if torch['action'] == 'keep' else None
     installed_ops = None if not installed or not installed['ops'] else \
         ('cpu' if installed['ops'] == 'not available' else 'cuda')
-    if installed and installed['version'] == MMCV_VERSION and installed_ops == ops:
+    entry = facts.get('mmcv_entry')
+    same_entry = entry is None or plan['cache_dir'] is None or entry == os.path.basename(plan['cache_dir'])
+    if installed and installed['version'] == MMCV_VERSION and installed_ops == ops and same_entry:
         plan.update(action='keep', why=f'mmcv {MMCV_VERSION} with {ops} ops is installed')
     elif plan['cache_dir'] and plan['cache_hit']:
         plan['action'] = 'install-cached'
@@ -484,9 +498,10 @@ def render_sh(plan):
             var('PLAN_TORCH_INSTALLED', (t['installed'] or {}).get('version', '')),
             var('PLAN_MMCV_ACTION', m['action']), var('PLAN_MMCV_OPS', m['ops']),
             var('PLAN_MMCV_BUILD_ENV', [f'{k}={v}' for k, v in m['build_env'].items()]),
-            var('PLAN_WHEEL_DIR', m['cache_dir']),
+            var('PLAN_WHEEL_DIR', m['cache_dir']), var('PLAN_MMCV_ENTRY_FILE', MMCV_ENTRY_FILE),
             var('PLAN_TV_ACTION', tv['action']), var('PLAN_TV_SPEC', tv.get('spec', '')),
-            var('PLAN_TV_PIP_ARGS', tv.get('pip_args', [])), var('PLAN_STAMP', plan['stamp'])]
+            var('PLAN_TV_PIP_ARGS', tv.get('pip_args', [])), var('PLAN_STAMP', plan['stamp']),
+            var('PLAN_STACK_IMPORTS', int(plan['python'].get('stack_imports', False)))]
     return '\n'.join(out)
 
 

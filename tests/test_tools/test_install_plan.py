@@ -30,6 +30,19 @@ def compiled_with_cxx11_abi():
 '''
 
 
+STUB_MMCV = '''import json, os, types
+_spec = os.environ.get('STUB_MMCV')
+if not _spec:
+    raise ModuleNotFoundError("No module named 'mmcv'", name='mmcv')
+_spec = json.loads(_spec)
+__version__ = _spec['version']
+ops = types.ModuleType('mmcv.ops')
+ops.get_compiling_cuda_version = lambda: _spec['ops']
+import sys
+sys.modules['mmcv.ops'] = ops
+'''
+
+
 def _load_plan_module():
     spec = importlib.util.spec_from_file_location('install_plan', osp.join(REPO, 'tools', 'install_plan.py'))
     module = importlib.util.module_from_spec(spec)
@@ -49,6 +62,9 @@ def stub_venv(tmp_path_factory):
     os.makedirs(osp.join(site, 'torch'))
     with open(osp.join(site, 'torch', '__init__.py'), 'w') as f:
         f.write(STUB_TORCH)
+    os.makedirs(osp.join(site, 'mmcv'))
+    with open(osp.join(site, 'mmcv', '__init__.py'), 'w') as f:
+        f.write(STUB_MMCV)
     return str(venv)
 
 
@@ -274,11 +290,18 @@ def test_existing_environment_torch_is_version_checked(machine, stub_venv, tmp_p
     assert 'keep 2.4.1+cu121 (cu121 build): CDKD_TORCH=existing' in _line(text, 'torch:')
     assert 'cdkd is tested with torch 2.13.0 only' in _line(text, 'WARNING:')
     assert 'mmcv-2.1.0-torch2.4.1-cu121-' in _line(text, 'mmcv cache:')
-    # a venv still to be made is layered on the Python that has the torch
-    layered = machine.plan(CDKD_TORCH='existing', CDKD_VENV=str(tmp_path / 'new'),
-                           PYTHON=osp.join(stub_venv, 'bin', 'python'))
+    # a venv still to be made is layered on the Python that has the torch (a conda env, a module)...
+    base_site = tmp_path / 'base-site'
+    (base_site / 'torch').mkdir(parents=True)
+    (base_site / 'torch' / '__init__.py').write_text(STUB_TORCH)
+    layered = machine.plan(CDKD_TORCH='existing', CDKD_VENV=str(tmp_path / 'new'), PYTHON=BASE_PYTHON,
+                           PYTHONPATH=str(base_site))
     assert '(to be created, with --system-site-packages)' in _line(layered, 'environment:')
     assert 'keep 2.4.1+cu121' in _line(layered, 'torch:')
+    # ... but not on a venv's Python, whose packages a venv made from it would not see
+    rc, text = machine.dry_run(CDKD_TORCH='existing', CDKD_VENV=str(tmp_path / 'new'),
+                               PYTHON=osp.join(stub_venv, 'bin', 'python'))
+    assert rc == 1 and 'belongs to a virtual environment' in text and 'CDKD_VENV=' in text
     machine.torch(version='2.0.1', cuda='11.8')
     rc, text = machine.dry_run(CDKD_TORCH='existing')
     assert rc == 1 and 'ERROR: torch 2.0.1 is older than 2.1' in text
@@ -344,3 +367,29 @@ def test_cdkd_uses_no_mmcv_op_that_cpu_ops_cannot_run_on_gpu():
     assert not offenders, 'update MMSEG_PARTS_NEEDING_CUDA_OPS and the message in install_plan.py:\n' \
         + '\n'.join(offenders)
     assert pattern.search("loss=dict(type='FocalLoss')") and pattern.search('from mmcv.ops import nms')
+
+
+def test_an_installed_mmcv_is_kept_only_for_the_same_build(machine, stub_venv):
+    machine.torch(cuda='12.8')
+    machine.nvcc('12.8')
+    machine.gpus(('NVIDIA H200', '9.0'))
+    entry = osp.join(stub_venv, install_plan.MMCV_ENTRY_FILE)
+    try:
+        # installed by hand (no record of a cache entry), CUDA ops: kept
+        assert 'keep the installed mmcv' in _line(
+            machine.plan(STUB_MMCV='{"version": "2.1.0", "ops": "12.8"}'), 'mmcv action:')
+        # CPU ops are never reused for a CUDA build
+        assert 'build the wheel' in _line(
+            machine.plan(STUB_MMCV='{"version": "2.1.0", "ops": "not available"}'), 'mmcv action:')
+        # installed from another cache entry (another arch list, another torch): reinstalled
+        with open(entry, 'w') as f:
+            f.write(f'mmcv-2.1.0-torch2.13.0-cu128-sm80-{PY_TAG}-{os.uname().machine}\n')
+        assert 'build the wheel' in _line(
+            machine.plan(STUB_MMCV='{"version": "2.1.0", "ops": "12.8"}'), 'mmcv action:')
+        with open(entry, 'w') as f:
+            f.write(f'mmcv-2.1.0-torch2.13.0-cu128-sm90-{PY_TAG}-{os.uname().machine}\n')
+        assert 'keep the installed mmcv' in _line(
+            machine.plan(STUB_MMCV='{"version": "2.1.0", "ops": "12.8"}'), 'mmcv action:')
+    finally:
+        if osp.exists(entry):
+            os.unlink(entry)
