@@ -253,7 +253,9 @@ def plan_torch(facts):
         target = _torch_from_index(mode, index)
         why = f'CDKD_TORCH={mode}'
     elif mode == 'cuda' or facts['gpus']:
-        target = {'spec': f'torch=={TORCH_VERSION}', 'build': 'cuda', 'pip_args': [],
+        # `===`: exactly 2.13.0, PyPI's CUDA build; never a 2.13.0+cpu from a local wheel store,
+        # which `==` would prefer (a local version label sorts higher).
+        target = {'spec': f'torch==={TORCH_VERSION}', 'build': 'cuda', 'pip_args': [],
                   'source': "pip's configured indexes (PyPI's Linux x86_64 wheel is the CUDA build)"}
         why = 'CDKD_TORCH=cuda' if mode == 'cuda' else \
             f'auto: NVIDIA GPU visible ({facts["gpus"][0]["name"]})'

@@ -258,7 +258,7 @@ def test_fresh_machine_with_gpu_takes_the_cuda_torch_and_plans_cuda_ops(machine,
     machine.nvcc('12.8')
     env = dict(CDKD_VENV=str(tmp_path / 'new-venv'), PYTHON=BASE_PYTHON)
     text = machine.plan(**env)
-    assert "install torch==2.13.0 (cuda build) from pip's configured indexes" in _line(text, 'torch:')
+    assert "install torch===2.13.0 (cuda build) from pip's configured indexes" in _line(text, 'torch:')
     assert 'NVIDIA GPU visible (NVIDIA H200)' in _line(text, 'torch:')
     assert 'with CUDA ops' in _line(text, 'mmcv:') and 're-checked against the CUDA version' in text
     assert 'decided once torch is installed' in _line(text, 'mmcv cache:')
@@ -274,13 +274,13 @@ def test_an_installed_torch_is_kept_unless_another_build_is_asked_for(machine):
     machine.torch(version='2.13.0+cpu', cuda=None)
     machine.gpus(('NVIDIA H200', '9.0'))
     assert 'keep 2.13.0+cpu (cpu build)' in _line(machine.plan(), 'torch:')
-    assert 'replace with torch==2.13.0 (cuda build)' in _line(machine.plan(CDKD_TORCH='cuda'), 'torch:')
+    assert 'replace with torch===2.13.0 (cuda build)' in _line(machine.plan(CDKD_TORCH='cuda'), 'torch:')
     machine.torch(version='2.13.0', cuda='12.8')
     assert 'replace with torch==2.13.0+cpu' in _line(machine.plan(CDKD_TORCH='cpu'), 'torch:')
     assert 'keep 2.13.0 (cu128 build)' in _line(machine.plan(CDKD_TORCH='cu128'), 'torch:')
     machine.torch(version='2.5.1', cuda='12.4')
     torch = _line(machine.plan(), 'torch:')
-    assert 'install torch==2.13.0' in torch and 'CDKD_TORCH=existing keeps' in torch
+    assert 'install torch===2.13.0' in torch and 'CDKD_TORCH=existing keeps' in torch
 
 
 def test_existing_environment_torch_is_version_checked(machine, stub_venv, tmp_path):
