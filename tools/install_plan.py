@@ -149,8 +149,8 @@ def find_nvcc(env):
     nvcc = shutil.which('nvcc', path=env.get('PATH', ''))
     if nvcc:
         # nvcc may be a wrapper script (e.g. /usr/local/bin/nvcc): ask it where its toolkit is.
-        top = re.search(r'^#\$ TOP=(.+)$', _run([nvcc, '--dryrun', '-c', '/nonexistent/x.cu'], env, stderr=True) or '',
-                        re.MULTILINE)
+        dryrun = _run([nvcc, '--dryrun', '-c', '/nonexistent/x.cu'], env, stderr=True) or ''
+        top = re.search(r'^#\$ TOP=(.+)$', dryrun, re.MULTILINE)
         home = os.path.normpath(top.group(1).strip()) if top else os.path.dirname(os.path.dirname(nvcc))
         return nvcc, home, 'nvcc on PATH'
     nvcc = '/usr/local/cuda/bin/nvcc'
@@ -290,7 +290,8 @@ def _arch_list(facts):
     if sw['TORCH_CUDA_ARCH_LIST']:
         return sw['TORCH_CUDA_ARCH_LIST'], 'TORCH_CUDA_ARCH_LIST from the environment'
     if facts['gpus']:
-        caps = sorted({g['compute_cap'] for g in facts['gpus'] if g['compute_cap']}, key=_version_tuple)
+        caps = sorted({g['compute_cap'] for g in facts['gpus'] if re.fullmatch(r'\d+\.\d+', g['compute_cap'])},
+                      key=_version_tuple)  # old drivers answer [N/A]
         if caps:
             names = ', '.join(f'{g["name"]} ({g["compute_cap"]})' for g in facts['gpus'])
             return ';'.join(caps), f'the visible GPUs: {names}'
@@ -386,8 +387,9 @@ def plan_mmcv(facts, torch):
             plan['warnings'].append('no C++ compiler (c++/g++) on PATH: the mmcv build will fail '
                                     '(Debian/Ubuntu: apt install build-essential)')
         if not py['headers']:
+            short = '.'.join(py['version'].split('.')[:2])
             plan['warnings'].append(f'no Python.h for Python {py["version"]}: the mmcv build will fail '
-                                    f'(Debian/Ubuntu: apt install python{".".join(py["version"].split(".")[:2])}-dev)')
+                                    f'(Debian/Ubuntu: apt install python{short}-dev)')
     return plan
 
 

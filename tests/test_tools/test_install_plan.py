@@ -226,8 +226,9 @@ def test_cpu_torch_reuses_the_existing_cache_entry_and_never_a_cuda_one(machine)
     assert 'install the cached wheel' in _line(text, 'mmcv action:')
     machine.torch(version='2.13.0', cuda='12.8')
     machine.no_toolkit()  # CPU ops again, but against a CUDA torch: another entry
-    assert _line(machine.plan(), 'mmcv cache:').endswith('-cu128-cpuops-' + f'{PY_TAG}-{os.uname().machine} (miss)')
-    rc, text = machine.dry_run(STUB_TORCH=json.dumps(dict(version='2.13.0', cuda='12.8', cxx11_abi=False)))
+    cuda_entry = f'-cu128-cpuops-{PY_TAG}-{os.uname().machine} (miss)'
+    assert _line(machine.plan(), 'mmcv cache:').endswith(cuda_entry)
+    text = machine.plan(STUB_TORCH=json.dumps(dict(version='2.13.0', cuda='12.8', cxx11_abi=False)))
     assert '-cu128-cpuops-abi0-' in _line(text, 'mmcv cache:')
 
 
@@ -246,7 +247,8 @@ def test_fresh_machine_without_gpu_takes_the_cpu_index_or_a_local_cpu_wheel(mach
     wheels.mkdir()
     (wheels / f'torch-2.13.0+cpu-{PY_TAG}-{PY_TAG}-manylinux_2_28_{os.uname().machine}.whl').write_bytes(b'')
     local = _line(machine.plan(PIP_FIND_LINKS=str(wheels), **env), 'torch:')
-    assert f"install torch==2.13.0 (cpu build) from pip's configured find-links ({wheels}/torch-2.13.0+cpu" in local
+    assert "install torch==2.13.0 (cpu build) from pip's configured find-links " \
+        f'({wheels}/torch-2.13.0+cpu' in local
     conf = tmp_path / 'pip.conf'
     conf.write_text(f'[global]\nfind-links = {wheels}\n')
     assert "pip's configured find-links" in _line(machine.plan(PIP_CONFIG_FILE=str(conf), **env), 'torch:')
@@ -347,8 +349,8 @@ def test_plan_stamp_changes_with_every_build_decision(tmp_path):
                 'switches': dict({k: '' for k in install_plan.SWITCHES}, TORCH_CUDA_ARCH_LIST=archs or '',
                                  CDKD_MMCV_OPS=ops)}
 
-    plans = [install_plan.make_plan(f) for f in
-             (facts(None), facts('12.8'), facts('12.8', ops='cpu'), facts('12.8', '8.6'), facts('12.8', '9.0'))]
+    plans = [install_plan.make_plan(f) for f in (facts(None), facts('12.8'), facts('12.8', ops='cpu'),
+                                                 facts('12.8', '8.6'), facts('12.8', '9.0'))]
     assert len({p['stamp'] for p in plans}) == len({p['mmcv']['cache_dir'] for p in plans}) == 5
 
 
