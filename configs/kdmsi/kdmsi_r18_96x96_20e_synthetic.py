@@ -21,8 +21,16 @@ weak_train_pipeline = [
 train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=weak_train_pipeline))
-val_dataloader = dict(batch_size=8, dataset=dict(split='train', indices=200))
+eval_pipeline = [  # the image label beside the mask: model selection gates the map by it
+    dict(type='LoadMultiImageFromFile'),
+    dict(type='LoadChangeAnnotation'),
+    dict(type='ImageLevelChangeLabel', min_changed_pixels=1, drop_mask=False),
+    dict(type='PackChangeInputs'),
+]
+val_dataloader = dict(batch_size=8,
+                      dataset=dict(split='train', indices=200, pipeline=eval_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='ThresholdSweepMetric', key='IoU')
-test_evaluator = [dict(type='ChangeMetric'), dict(type='ThresholdSweepMetric', prefix='sweep')]
+val_evaluator = dict(type='ThresholdSweepMetric', key='IoU', image_label_gating=True)
+test_evaluator = [dict(type='ChangeMetric'),
+                  dict(type='ThresholdSweepMetric', prefix='sweep', image_label_gating=True)]
 log_processor = dict(by_epoch=True)

@@ -17,9 +17,10 @@ weak_train_pipeline = [
     dict(type='ImageLevelChangeLabel', min_changed_pixels=1),
     dict(type='PackChangeInputs'),
 ]
-eval_pipeline = [
+eval_pipeline = [  # the image label beside the mask: model selection gates the map by it
     dict(type='LoadMultiImageFromFile'),
     dict(type='LoadChangeAnnotation'),
+    dict(type='ImageLevelChangeLabel', min_changed_pixels=1, drop_mask=False),
     dict(type='PackChangeInputs'),
 ]
 train_images = dict(img_path_from='train/A', img_path_to='train/B', seg_map_path='train/label')
@@ -30,6 +31,8 @@ train_dataloader = dict(
 # Model selection and the ablation are on the *training* images (methods.md).
 val_dataloader = dict(batch_size=8, dataset=dict(data_prefix=train_images, pipeline=eval_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='ThresholdSweepMetric', key='IoU')  # thresholds 0.10 ... 0.95
-test_evaluator = [dict(type='ChangeMetric'), dict(type='ThresholdSweepMetric', prefix='sweep')]
+# official selection: sigmoid(G_s) x image label, nearest-upsampled, best change IoU, 0.10 ... 0.95
+val_evaluator = dict(type='ThresholdSweepMetric', key='IoU', image_label_gating=True)
+test_evaluator = [dict(type='ChangeMetric'),
+                  dict(type='ThresholdSweepMetric', prefix='sweep', image_label_gating=True)]
 log_processor = dict(by_epoch=True)

@@ -80,14 +80,30 @@ def test_pseudo_label_tool(tiny_setup, monkeypatch):
                                                   osp.join(REPO, 'tools/pseudo_label.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, ckpt, '--out-dir', str(out),
-                                      '--threshold', '0.5'])
+    argv = ['pseudo_label.py', config, ckpt, '--out-dir', str(out), '--threshold', '0.5']
+    monkeypatch.setattr(sys, 'argv', argv)
+    with pytest.raises(KeyError, match='--image-labels'):  # no ImageLevelChangeLabel to gate by
+        tool.main()
+    monkeypatch.setattr(sys, 'argv', argv + ['--no-gating'])
     tool.main()
     expected = expected_tta_masks(cfg, ckpt, 'train')
     assert sorted(os.listdir(out / 'label')) == sorted(f'{n}.png' for n in expected)
     for name, mask in expected.items():
         np.testing.assert_array_equal(cv2.imread(str(out / 'label' / f'{name}.png'), 0), mask)
     assert (out / 'pseudo_label_report.md').is_file()
+    # gated by an image-label list, at threshold 0: the label-0 image gets an all-background
+    # label, the others all change (an ungated sigmoid map is > 0 everywhere)
+    names = sorted(expected)
+    labels = root / 'labels.csv'
+    labels.write_text(''.join(f'{n},{int(i > 0)}\n' for i, n in enumerate(names)))
+    gated = root / 'pseudo_gated'
+    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, ckpt, '--out-dir', str(gated),
+                                      '--threshold', '0.0', '--image-labels', str(labels)])
+    tool.main()
+    assert not cv2.imread(str(gated / 'label' / f'{names[0]}.png'), 0).any()
+    for name in names[1:]:
+        assert cv2.imread(str(gated / 'label' / f'{name}.png'), 0).all()
+    assert 'gated by image labels' in (gated / 'pseudo_label_report.md').read_text()
 
 
 @pytest.mark.slow
