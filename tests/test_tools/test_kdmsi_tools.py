@@ -126,7 +126,7 @@ def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
         f"model = dict(teacher=dict(backbone={backbone}, in_channels=64),\n"
         f"             student=dict(backbone={backbone}, in_channels=64))\n"
         + loaders.replace('TRAIN', ds('train', 'weak_train_pipeline'))
-        .replace('EVAL', ds('train', 'test_pipeline'))
+        .replace('EVAL', ds('train', 'weak_eval_pipeline'))
         + "train_cfg = dict(max_epochs=1)\ntta_model = dict(scales=(0.5, 1.0))\n")
     stage2 = tmp_path / 'stage2.py'
     stage2.write_text(
@@ -146,5 +146,6 @@ def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
         results = json.load(f)
     assert {'IoU', 'mF1', 'FP_union', 'FN_union'} <= set(results['stage2_test'])
     assert len(os.listdir(work / 'pseudo_labels' / 'label')) == 4
+    assert results['stage2_test_tta'] is True  # the official multiscale logit-sum test
     log = run_tool(*args, cwd=REPO)
     assert log.count('done before, skipped') == 4

@@ -48,6 +48,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
         threshold: change threshold; ``None`` takes the module's ``threshold`` (else 0.5).
     """
 
+    MODES = MODES
+
     def __init__(self, module: dict, mode: str = 'msi',
                  scales: Sequence[float] = (0.5, 1.0, 1.25, 2.0), flip: bool = True,
                  flip_axis: str = 'width', resize_mode: str = 'bicubic',
@@ -55,8 +57,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
                  antialias: bool = False,
                  threshold: Optional[float] = None, data_preprocessor=None):
         super().__init__(module=module, data_preprocessor=data_preprocessor)
-        if mode not in MODES:
-            raise ValueError(f'mode={mode!r}; choose one of {MODES}')
+        if mode not in self.MODES:
+            raise ValueError(f'mode={mode!r}; choose one of {self.MODES}')
         if flip_axis not in FLIP_AXES:
             raise ValueError(f'flip_axis={flip_axis!r}; choose one of {tuple(FLIP_AXES)}')
         if not scales or any(s <= 0 for s in scales):
@@ -119,19 +121,26 @@ class MultiScaleChangeTTA(BaseTTAModel):
             if self.flip:
                 x = torch.cat([x, x.flip(self.flip_dim)], dim=0)
             z = change_logit(self._raw_logits(x))
-            z = torch.sigmoid(z) if self.mode == 'msi' else F.relu(z)
+            z = self.view_activation(z)
             per_view = [z[:n]]
             if self.flip:
                 per_view.append(z[n:].flip(self.flip_dim))
             scores.extend(self._resize_back(v, size) for v in per_view)
         return scores
 
-    def change_probability(self, inputs: Tensor) -> Tensor:
-        """The fused map ``M`` ``(N, H, W)`` (see the class doc)."""
-        scores = self.view_scores(inputs)
+    def view_activation(self, z: Tensor) -> Tensor:
+        """Per-view score of the pre-sigmoid change score ``z`` (at the module's output size)."""
+        return torch.sigmoid(z) if self.mode == 'msi' else F.relu(z)
+
+    def fuse(self, scores: List[Tensor]) -> Tensor:
+        """The map ``M`` of the per-view scores (each un-flipped, at input size)."""
         if self.mode == 'msi':
             return torch.stack(scores).mean(dim=0)
         return make_cam(torch.stack(scores).sum(dim=0))
+
+    def change_probability(self, inputs: Tensor) -> Tensor:
+        """The fused map ``M`` ``(N, H, W)`` (see the class doc)."""
+        return self.fuse(self.view_scores(inputs))
 
     @torch.no_grad()
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:

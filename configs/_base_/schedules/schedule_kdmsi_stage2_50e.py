@@ -14,14 +14,15 @@ param_scheduler = [
     dict(type='PolyLRToEnd', eta_min=0.0, power=0.9, begin=0, end=max_epochs, by_epoch=True,
          convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
+# validation after every epoch, the best val change IoU kept (train_change_detection.py:280-287)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=5, save_best='IoU',
+    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1, save_best='IoU',
                     rule='greater', max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='ChangeVisualizationHook'))

@@ -1,0 +1,3 @@
+from .plain_aspp_plus_head import PlainASPPPlusHead
+
+__all__ = ['PlainASPPPlusHead']
