@@ -4,7 +4,7 @@ stage-2 config's tta_model (the official multiscale logit-sum test; ``--no-test-
 
     python tools/kdmsi_pipeline.py --stage1 configs/kdmsi/kdmsi_r50_256x256_20e_levircd.py \
         --stage2 configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_levircd.py \
-        --work-dir work_dirs/kdmsi_levircd [--threshold T] \
+        --work-dir work_dirs/kdmsi_levircd [--threshold T] [--no-gating | --image-labels LIST] \
         [--stage1-options k=v ...] [--stage2-options k=v ...] [--from-stage STAGE]
 
 Each stage runs the ordinary tool in a subprocess (tools/train.py, tools/pseudo_label.py,
@@ -33,6 +33,11 @@ def parse_args():
                         help='pseudo-label threshold (default: sweep 0.00..0.85 for best mIoU)')
     parser.add_argument('--no-tta', action='store_true',
                         help='pseudo labels from the single-scale map instead of the tta_model')
+    parser.add_argument('--no-gating', action='store_true',
+                        help='ungated pseudo labels (no-change images keep their maps; the '
+                        'official code gates them to all background)')
+    parser.add_argument('--image-labels', metavar='LIST',
+                        help='image-level labels "name,0/1" for the gating (default: from the masks)')
     parser.add_argument('--no-test-tta', action='store_true',
                         help="test stage 2 at one scale instead of its tta_model (the official "
                         "multiscale logit-sum test, LogitSumChangeTTA)")
@@ -86,6 +91,8 @@ def main():
                dirs['pseudo_labels']]
         cmd += ['--threshold', str(args.threshold)] if args.threshold is not None else ['--sweep']
         cmd += ['--no-tta'] if args.no_tta else []
+        cmd += ['--no-gating'] if args.no_gating else []
+        cmd += ['--image-labels', args.image_labels] if args.image_labels else []
         run(cmd + (['--cfg-options', *args.stage1_options] if args.stage1_options else []))
 
     def test():
