@@ -1,6 +1,7 @@
 """KD-MSI end to end: stage 1 (teacher + student from image labels), MSI pseudo labels, stage 2
 (Siamese DeepLabV3+ on the pseudo labels) and its evaluation on the real test labels with the
-stage-2 config's tta_model (the official multiscale logit-sum test; ``--no-test-tta`` for one scale).
+stage-2 config's tta_model (the official multiscale logit-sum test; ``--no-test-tta``: one
+scale).
 
     python tools/kdmsi_pipeline.py --stage1 configs/kdmsi/kdmsi_r50_256x256_20e_levircd.py \
         --stage2 configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_levircd.py \
@@ -37,7 +38,8 @@ def parse_args():
                         help='ungated pseudo labels (no-change images keep their maps; the '
                         'official code gates them to all background)')
     parser.add_argument('--image-labels', metavar='LIST',
-                        help='image-level labels "name,0/1" for the gating (default: from the masks)')
+                        help='image-level labels "name,0/1" for the gating (default: from '
+                        'the masks)')
     parser.add_argument('--no-test-tta', action='store_true',
                         help="test stage 2 at one scale instead of its tta_model (the official "
                         "multiscale logit-sum test, LogitSumChangeTTA)")

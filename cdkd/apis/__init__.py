@@ -3,7 +3,8 @@ from .inference import change_probability, inference_model, init_model
 from .polygons import write_change_polygons
 from .probability_net import ChangeProbabilityNet, build_tta_model, change_threshold
 from .pseudo_label import (choose_threshold, collect_probabilities, gate_by_image_labels,
-                           pseudo_label, sweep_pseudo_label_thresholds, write_pseudo_labels, write_report)
+                           pseudo_label, sweep_pseudo_label_thresholds, write_pseudo_labels,
+                           write_report)
 from .scene_inference import infer_scene
 
 __all__ = ['resolve_checkpoint', 'init_model', 'inference_model', 'change_probability',

@@ -109,7 +109,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
         return score[:, :h, :w]
 
     def view_scores(self, inputs: Tensor) -> List[Tensor]:
-        """Per view, the un-flipped score at input size: ``sigmoid(z)`` (msi) or ``ReLU(z)`` (mi)."""
+        """Per view, the un-flipped ``view_activation(z)`` at input size (``sigmoid`` for msi,
+        ``ReLU`` for mi)."""
         size = inputs.shape[-2:]
         n = inputs.shape[0]
         scores = []

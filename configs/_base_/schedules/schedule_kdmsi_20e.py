@@ -1,9 +1,10 @@
-# KD-MSI stage 1 as the official code runs it: lr 0.001 with the four parameter groups (backbone
-# w x1, backbone b x2 no decay, new w x10, new b x20 no decay), poly decay (power 0.9) per iteration,
-# 20 epochs; the checkpoint with the best training-image change IoU is kept.
+# KD-MSI stage 1 as the official code runs it: lr 0.001 with the four parameter groups
+# (backbone w x1, backbone b x2 no decay, new w x10, new b x20 no decay), poly decay (power 0.9)
+# per iteration, 20 epochs; the checkpoint with the best training-image change IoU is kept.
 # The official PolyOptimizer calls SGD(params, lr, weight_decay, nesterov=...)
 # (tools/ai/optim_utils.py:5-6): weight_decay lands in SGD's positional momentum slot, so the
-# effective momentum is 1e-4 (= wd), Nesterov; the groups' own weight_decay (1e-4 / 0) still applies.
+# effective momentum is 1e-4 (= wd), Nesterov; the groups' own weight_decay (1e-4 / 0) still
+# applies.
 # The evident intent, momentum 0.9, is the kdmsi-momentum0.9_* variant.
 optimizer = dict(type='SGD', lr=0.001, momentum=1e-4, nesterov=True, weight_decay=1e-4)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer,
