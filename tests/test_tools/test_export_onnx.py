@@ -60,8 +60,8 @@ def test_kdmsi_teacher_output_exports_the_scored_cam(tmp_path):
     model = tiny_kdmsi(data_preprocessor=dict(
         type='ChangeDataPreProcessor', temporal_bands=(3, 3), mean=[128.0] * 6, std=[64.0] * 6),
         test_cfg=dict(output='teacher')).eval()
-    with torch.no_grad():  # a teacher map with positive values, so the CAM is not all zero
-        model.teacher.classifier.bias.fill_(1.0)
+    with torch.no_grad():  # ReLU features x positive weights: a positive map, a CAM not all zero
+        model.teacher.classifier.weight.abs_()
     path = export_tool.export_onnx(model, str(tmp_path / 'cam.onnx'), size=64)
     assert export_tool.verify_onnx(model, path, shapes=((1, 64, 64), ), atol=1e-4) <= 1e-4
     x = torch.rand(1, 6, 64, 64, generator=torch.Generator().manual_seed(0)) * 255

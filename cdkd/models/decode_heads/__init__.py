@@ -1,3 +1,4 @@
+from .plain_aspp_plus_head import PlainASPPPlusHead
 from .seifnet_head import SEIFNetHead, SupervisedAttention
 
-__all__ = ['SEIFNetHead', 'SupervisedAttention']
+__all__ = ['PlainASPPPlusHead', 'SEIFNetHead', 'SupervisedAttention']
