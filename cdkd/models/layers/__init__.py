@@ -1,3 +1,5 @@
+from .bidirectional_channel_attention import BidirectionalChannelAttention
 from .difference_attention import DifferenceAttention
+from .difference_map_fusion import DifferenceMapFusion
 
-__all__ = ['DifferenceAttention']
+__all__ = ['BidirectionalChannelAttention', 'DifferenceAttention', 'DifferenceMapFusion']
