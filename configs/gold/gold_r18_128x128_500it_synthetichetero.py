@@ -8,7 +8,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_500it.py'
 ]
 crop_size = (128, 128)
-model = dict(task_weighting=dict(warmup_epochs=5), distill_warmup_epochs=5, iters_per_epoch=25)
+warmup = dict(warmup_epochs=5)
+model = dict(task_weighting=warmup, distill_warmup_epochs=5, iters_per_epoch=25,
+             group_weighting=dict(cd=warmup, distill=warmup, attention=warmup))
 train_pipeline = [
     dict(type='LoadMultiImageFromFile'),
     dict(type='LoadChangeAnnotation'),
@@ -20,6 +22,5 @@ train_pipeline = [
     dict(type='PackChangeInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-# Official code: the task log-variances learn at a tenth of the network's learning rate.
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'task_weighting.log_vars': dict(lr_mult=0.1)}))
+# Official code: the task and group log-variances learn at a tenth of the learning rate.
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'log_vars': dict(lr_mult=0.1)}))

@@ -3,7 +3,7 @@
 # distillation), same data, crops and schedule as gold_r18_128x128_500it_synthetichetero.py;
 # trains on A + B only.
 _base_ = ['./gold_r18_128x128_500it_synthetichetero.py']
-model = dict(with_teacher=False,
+model = dict(with_teacher=False, group_weighting=None,
              task_weighting=dict(_delete_=True, type='UncertaintyTaskWeighting', mode='fixed',
                                  tasks=('cd', ), fixed_weights=(1.0, ), main_task='cd'))
 train_dataloader = dict(dataset=dict(with_optical_t2=False))

@@ -18,6 +18,11 @@ BASE = osp.join(REPO, 'configs/_base_/models/gold_r18.py')
 FIXED = dict(type='UncertaintyTaskWeighting', mode='fixed', fixed_weights=(1.0, 1.0, 1.0))
 
 
+def fixed_groups():
+    cfg = Config.fromfile(BASE).model.group_weighting.to_dict()
+    return {k: dict(v, mode='fixed') for k, v in cfg.items()}
+
+
 def tiny_gold_cfg(**overrides):
     cfg = copy.deepcopy(Config.fromfile(BASE).model.to_dict())
     neck = dict(cfg['neck'], in_channels=[8, 16, 32, 64], channels=16)
@@ -27,6 +32,8 @@ def tiny_gold_cfg(**overrides):
                attention=dict(cfg['attention'], in_channels=32, channels=16), decode_head=head,
                teacher_decode_head=dict(head, dropout_ratio=0.05), iters_per_epoch=2,
                task_weighting=dict(cfg['task_weighting'], warmup_epochs=1),
+               group_weighting={k: dict(v, warmup_epochs=1)
+                                for k, v in cfg['group_weighting'].items()},
                distill_warmup_epochs=1)
     cfg['data_preprocessor'].update(mean=[128.0] * 7, std=[64.0] * 7, temporal_bands=(3, 1, 3))
     cfg.update(overrides)
@@ -99,7 +106,8 @@ def test_teacher_head_starts_as_a_copy_of_the_student_head():
 
 
 def test_change_task_is_student_plus_ramped_teacher_loss():
-    model = tiny_gold(task_weighting=FIXED, distill_warmup_epochs=20, iters_per_epoch=10)
+    model = tiny_gold(task_weighting=FIXED, distill_warmup_epochs=20, iters_per_epoch=10,
+                      group_weighting=fixed_groups())
     hub = MessageHub.get_current_instance()
     try:
         for it, ramp in ((0, 0.0), (100, 0.5), (200, 1.0), (400, 1.0)):  # e = 0, 10, 20, 40
@@ -169,7 +177,7 @@ def test_clear_errors():
 def test_baselines_student_alone_and_change_losses_only():
     single = dict(type='UncertaintyTaskWeighting', mode='fixed', tasks=('cd', ),
                   fixed_weights=(1.0, ))
-    student = tiny_gold(with_teacher=False, task_weighting=single)
+    student = tiny_gold(with_teacher=False, task_weighting=single, group_weighting=None)
     assert not hasattr(student, 'teacher_decode_head') and student.distill_loss is None
     losses = loss_of(student, channels=4)
     assert set(k for k in losses if k.startswith('loss')) == {'loss_cd'}
@@ -177,7 +185,10 @@ def test_baselines_student_alone_and_change_losses_only():
     with pytest.raises(ValueError, match='no teacher'):
         student.teacher_forward(torch.zeros(1, 7, 32, 32))
 
-    two = tiny_gold(with_distillation=False, task_weighting=single, distill_warmup_epochs=0)
+    with pytest.raises(ValueError, match='group_weighting for'):
+        tiny_gold(with_teacher=False, task_weighting=single)
+    two = tiny_gold(with_distillation=False, task_weighting=single, distill_warmup_epochs=0,
+                    group_weighting=dict(cd=fixed_groups()['cd']))
     losses = loss_of(two)
     assert set(k for k in losses if k.startswith('loss')) == {'loss_cd'}
     assert not any(k.startswith('kd_') and k != 'kd_ramp' for k in losses)
@@ -194,3 +205,34 @@ def test_learned_cbam_maps_option_trains(past_warmup):
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0
                for p in model.student_saliency.parameters())
+
+
+def test_learned_group_weights_inside_the_tasks():
+    """Official: student/teacher, feature/output and diff/channel/spatial weights are learned,
+    starting at 1.0/0.4, 0.7/0.3, 0.5/0.3/0.2 (mixed in over the warm-up), without bounds."""
+    model = tiny_gold(task_weighting=FIXED, iters_per_epoch=10)
+    hub = MessageHub.get_current_instance()
+    try:
+        hub.update_info('iter', 0)  # epoch 0: the initial weights
+        losses = loss_of(model)
+        assert losses['weight_cd_teacher'].item() == pytest.approx(0.4)
+        assert losses['weight_distill_feat'].item() == pytest.approx(0.7)
+        assert losses['weight_attention_spatial'].item() == pytest.approx(0.2)
+        hub.update_info('iter', 100)  # past the warm-up: p / sum(p) x total, equal at s = 0
+        losses = loss_of(model)
+        assert losses['weight_cd_student'].item() == pytest.approx(0.7)
+        assert losses['weight_cd_teacher'].item() == pytest.approx(0.7)
+        student = losses['student_ce'] + losses['student_dice']
+        teacher = losses['teacher_ce'] + losses['teacher_dice']
+        assert torch.allclose(losses['loss_cd'], 0.7 * student + 0.7 * teacher, atol=1e-5)
+        assert torch.allclose(losses['loss_distill'],
+                              0.5 * losses['kd_feat'] + 0.5 * losses['kd_out'], atol=1e-6)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        for group in model.group_weighting.values():
+            assert group.log_vars.grad is not None and group.log_vars.grad.abs().sum() > 0
+    finally:
+        hub.update_info('iter', 0)
+    with pytest.raises(ValueError, match='tasks must be'):
+        tiny_gold(group_weighting=dict(cd=dict(type='UncertaintyTaskWeighting',
+                                               tasks=('a', 'b'), fixed_weights=(1, 1),
+                                               main_task='a')))

@@ -38,6 +38,9 @@ def test_every_variant_builds_at_the_same_budget(key, tmp_path, shared_data):
     assert model.with_teacher == (key != 'student')
     assert model.with_distillation == (key not in ('student', 'gold-cd-only'))
     assert cfg.train_dataloader.dataset.with_optical_t2 == (key != 'student')
+    groups = {'student': set(), 'gold-cd-only': {'cd'}}.get(key, {'cd', 'distill', 'attention'})
+    assert set(model.group_weighting) == groups
+    assert all(g.warmup_epochs == pytest.approx(0.1) for g in model.group_weighting.values())
 
 
 def record(variant, seed, f1, teacher=None):

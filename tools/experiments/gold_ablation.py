@@ -43,8 +43,10 @@ VARIANTS = {  # id -> (table label, model overrides)
                 dict(with_teacher=False, task_weighting=ONE_TASK)),
     'gold-cd-only': ('both branches, change losses only (no distillation)',
                      dict(with_distillation=False, task_weighting=ONE_TASK)),
-    'gold-fixed': ('GOLD, fixed task weights (1.0, 0.3, 0.2)',
-                   dict(task_weighting=dict(mode='fixed'))),
+    'gold-fixed': ('GOLD, fixed task and group weights (1.0, 0.3, 0.2; 1/0.4, 0.7/0.3, 0.5/0.3/0.2)',
+                   dict(task_weighting=dict(mode='fixed'), group_weighting=dict(
+                       cd=dict(mode='fixed'), distill=dict(mode='fixed'),
+                       attention=dict(mode='fixed')))),
     'gold-detach': ('GOLD, teacher features detached in the distillation',
                     dict(distill_loss=dict(detach_teacher=True))),
     'gold-tanh-map': ("GOLD, the pseudocode's tanh difference map",
@@ -95,6 +97,10 @@ def build_cfg(args, key, seed, work_dir):
     cfg.model.iters_per_epoch = iters_per_epoch
     cfg.model.distill_warmup_epochs = warmup
     cfg.model.task_weighting.warmup_epochs = warmup
+    groups = cfg.model.get('group_weighting') or {}
+    keep = () if not cfg.model.get('with_teacher', True) else \
+        ('cd', ) if not cfg.model.get('with_distillation', True) else tuple(groups)
+    cfg.model.group_weighting = {k: dict(groups[k], warmup_epochs=warmup) for k in keep} or None
     cfg.work_dir = work_dir
     cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'
     cfg.randomness = dict(seed=seed)

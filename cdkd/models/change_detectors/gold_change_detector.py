@@ -51,6 +51,12 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
         with_distillation: False keeps both branches and their change losses but no
             distillation or attention transfer (a baseline; tasks ``('cd',)``).
         teacher_cd_weight: weight of the teacher's change loss next to the student's (1.0).
+        group_weighting: learned weights inside the tasks, as the official code has them: a dict
+            with any of ``cd`` (tasks ``('student', 'teacher')``, official initial weights 1.0 /
+            0.4), ``distill`` (``('feat', 'out')``, 0.7 / 0.3) and ``attention``
+            (``('diff', 'channel', 'spatial')``, 0.5 / 0.3 / 0.2), each an
+            :class:`UncertaintyTaskWeighting` config. A group given here replaces the fixed
+            ``teacher_cd_weight`` or the distillation loss's ``weights[:2]`` / ``att_weights``.
         teacher_detach_t1: the teacher sees the optical t1 map detached (official).
         distill_warmup_epochs: ramp length in epochs; 0 turns it off.
         iters_per_epoch: converts iterations into epochs for iteration-based loops; None reads the
@@ -77,6 +83,7 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
                  with_teacher: bool = True,
                  with_distillation: bool = True,
                  teacher_cd_weight: float = 0.4,
+                 group_weighting: Optional[Dict[str, dict]] = None,
                  teacher_detach_t1: bool = True,
                  distill_warmup_epochs: float = 20,
                  iters_per_epoch: Optional[int] = None,
@@ -125,6 +132,34 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
             raise ValueError(f'task_weighting.tasks must be {tasks} (with_teacher={with_teacher}, '
                              f'with_distillation={with_distillation}, with_attention_transfer='
                              f'{with_attention_transfer}), got {tuple(self.task_weighting.tasks)}')
+        self.group_weighting = self._build_groups(group_weighting or {})
+
+    GROUP_TASKS = dict(cd=('student', 'teacher'), distill=('feat', 'out'),
+                       attention=('diff', 'channel', 'spatial'))
+
+    def _build_groups(self, cfgs: Dict[str, dict]) -> torch.nn.ModuleDict:
+        allowed = {'cd'} if not self.with_distillation else set(self.GROUP_TASKS)
+        if not self.with_teacher:
+            allowed = set()
+        if not self.with_attention_transfer:
+            allowed.discard('attention')
+        unknown = set(cfgs) - allowed
+        if unknown:
+            raise ValueError(f'group_weighting for {sorted(unknown)}: this model has groups '
+                             f'{sorted(allowed)} (with_teacher={self.with_teacher}, '
+                             f'with_distillation={self.with_distillation})')
+        groups = torch.nn.ModuleDict()
+        for name, cfg in cfgs.items():
+            groups[name] = MODELS.build(cfg)
+            if tuple(groups[name].tasks) != self.GROUP_TASKS[name]:
+                raise ValueError(f'group_weighting.{name}.tasks must be '
+                                 f'{self.GROUP_TASKS[name]}, got {tuple(groups[name].tasks)}')
+        return groups
+
+    def _group(self, name: str, epoch: float, default):
+        if name in self.group_weighting:
+            return self.group_weighting[name].weights(epoch)
+        return default
 
     def _copy_teacher_head(self):
         if self.with_teacher and self.teacher_head_init == 'copy':
@@ -221,12 +256,16 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
 
         epoch = self.current_epoch()
         ramp = cosine_warmup(epoch, self.distill_warmup_epochs)
-        cd = sum(v for k, v in cd_s.items() if 'loss' in k) + \
-            ramp * self.teacher_cd_weight * sum(v for k, v in cd_t.items() if 'loss' in k)
+        w_cd = self._group('cd', epoch, (1.0, self.teacher_cd_weight))
+        cd = w_cd[0] * sum(v for k, v in cd_s.items() if 'loss' in k) + \
+            ramp * w_cd[1] * sum(v for k, v in cd_t.items() if 'loss' in k)
         logged = {f'{prefix}_{k.replace("loss_", "")}': v.detach()
                   for prefix, branch in (('student', cd_s), ('teacher', cd_t))
                   for k, v in branch.items()}
         logged['kd_ramp'] = torch.tensor(ramp)
+        for name, group in self.group_weighting.items():
+            for task, w in zip(group.tasks, group.weights(epoch)):
+                logged[f'weight_{name}_{task}'] = w.detach()
         if not self.with_distillation:
             losses = self.task_weighting(dict(cd=cd), epoch)
             losses.update(logged)
@@ -242,9 +281,17 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
             epoch=int(epoch),
             with_attention=self.with_attention_transfer)
 
-        tasks = dict(cd=cd, distill=ramp * terms['distill'])
+        distill = terms['distill']
+        if 'distill' in self.group_weighting:
+            w = self._group('distill', epoch, None)
+            distill = w[0] * terms['feat'] + w[1] * terms['out']
+        tasks = dict(cd=cd, distill=ramp * distill)
         if self.with_attention_transfer:
             tasks['attention'] = terms['attention']
+            if 'attention' in self.group_weighting:
+                w = self._group('attention', epoch, None)
+                tasks['attention'] = (w[0] * terms['att_diff'] + w[1] * terms['att_channel'] +
+                                      w[2] * terms['att_spatial'])
         losses = self.task_weighting(tasks, epoch)
         # Logged only: keys without 'loss' are not summed by mmengine.
         losses.update(logged)

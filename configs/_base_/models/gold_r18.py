@@ -61,8 +61,20 @@ model = dict(
                         main_task='cd', warmup_epochs=20, max_boost=1.0,
                         bounds=dict(cd=(0.6, None), distill=(None, 0.3),
                                     attention=(None, 0.2))),
+    # Inside the tasks: learned weights of their own (no bounds), initialised at the official
+    # 1.0 / 0.4 (student / teacher change loss), 0.7 / 0.3 (feature / output distillation) and
+    # 0.5 / 0.3 / 0.2 (difference map / channel / spatial attention).
+    group_weighting=dict(
+        cd=dict(type='UncertaintyTaskWeighting', mode='gold', tasks=('student', 'teacher'),
+                fixed_weights=(1.0, 0.4), main_task='student', warmup_epochs=20, max_boost=1.0),
+        distill=dict(type='UncertaintyTaskWeighting', mode='gold', tasks=('feat', 'out'),
+                     fixed_weights=(0.7, 0.3), main_task='feat', warmup_epochs=20,
+                     max_boost=1.0),
+        attention=dict(type='UncertaintyTaskWeighting', mode='gold',
+                       tasks=('diff', 'channel', 'spatial'), fixed_weights=(0.5, 0.3, 0.2),
+                       main_task='diff', warmup_epochs=20, max_boost=1.0)),
     with_attention_transfer=True,
-    teacher_cd_weight=0.4,
+    teacher_cd_weight=0.4,  # used where group_weighting has no `cd` group
     teacher_detach_t1=True,
     distill_warmup_epochs=20,
     iters_per_epoch=None,  # epoch-based loops; iteration-based configs set it

@@ -1,12 +1,12 @@
 # GOLD's official recipe (options/train_options.py, models/GOLD.py, models/networks.py): AdamW
 # lr 5e-4, betas (0.9, 0.999), weight decay 0.01, cosine annealing over 400 epochs to 0, gradient
-# clipping at norm 0.5, the task log-variances at a tenth of the learning rate, validation every
+# clipping at norm 0.5, the (task and group) log-variances at a tenth of the learning rate, validation every
 # epoch and the best change IoU kept.
 max_epochs = 400
 optimizer = dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.01)
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=optimizer, clip_grad=dict(max_norm=0.5, norm_type=2),
-    paramwise_cfg=dict(custom_keys={'task_weighting.log_vars': dict(lr_mult=0.1)}))
+    paramwise_cfg=dict(custom_keys={'log_vars': dict(lr_mult=0.1)}))  # task and group weights
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=0.0, by_epoch=True, begin=0,
          end=max_epochs),
