@@ -5,9 +5,8 @@
 # Fixed split (seeded shuffle, seed 0, of the sorted names; 166 train / 42 val, flood share 0.32 /
 # 0.39): splits/ombria_gold_{train,val}.txt beside this file; test = val, as the official GOLD
 # code evaluates its val set (datasets/dataset.py:285).
-# Training pipeline: GOLD's online augmentation (datasets/dataset.py:86-195) at the native 256:
-# rotation +-180 deg p 0.5, random crop with cat_max_ratio 0.75, horizontal and vertical flips
-# p 0.5 each, random scale 1-1.2 + crop, Gaussian blur sigma U(0, 1), photometric per date.
+# Training pipeline: hetero_cd.py's (GOLD's online augmentation, datasets/dataset.py:86-195) at
+# OMBRIA's native 256 (the official code would first resize every tile to its 512 crop).
 dataset_type = 'HeteroCDDataset'
 data_root = 'data/ombria_gold'
 crop_size = (256, 256)
