@@ -1,4 +1,5 @@
 from .codem_neck import CoDEMNeck
 from .feature_fusion import FeatureFusionNeck, fuse_features
+from .multi_level_concat import MultiLevelConcatNeck
 
-__all__ = ['CoDEMNeck', 'FeatureFusionNeck', 'fuse_features']
+__all__ = ['CoDEMNeck', 'FeatureFusionNeck', 'fuse_features', 'MultiLevelConcatNeck']
