@@ -1,4 +1,12 @@
-from .recorders import ModuleOutputRecorder
+from .configurable_distiller import ConfigurableDistiller
+from .connectors import ChangeLogitConnector, ConvModuleConnector
+from .recorders import ModuleOutputRecorder, RecorderManager
 from .stkd_distiller import STKDDistiller
+from .teacher_student_distiller import TeacherStudentDistiller, build_teacher
+from .teacher_weighting import ChangeAreaTeacherAssigner, change_area_ratio
 
-__all__ = ['ModuleOutputRecorder', 'STKDDistiller']
+__all__ = [
+    'ModuleOutputRecorder', 'RecorderManager', 'STKDDistiller', 'ConfigurableDistiller',
+    'ConvModuleConnector', 'ChangeLogitConnector', 'TeacherStudentDistiller', 'build_teacher',
+    'ChangeAreaTeacherAssigner', 'change_area_ratio'
+]

@@ -1,4 +1,5 @@
 from .attention_transfer_loss import AttentionTransferLoss, normalize_saliency
+from .channel_wise_divergence import ChannelWiseDivergence, channel_wise_divergence
 from .feature_distill_loss import FeatureDistillLoss
 from .gold_distill_loss import (GOLDDistillLoss, difference_map, distill_alpha, feature_loss,
                                 region_feature_loss, region_mask, soft_label_kl, teacher_quality)
@@ -11,5 +12,5 @@ __all__ = [
     'change_probabilities', 'AttentionTransferLoss', 'normalize_saliency', 'GOLDDistillLoss',
     'difference_map', 'distill_alpha', 'feature_loss', 'region_feature_loss', 'region_mask',
     'soft_label_kl', 'teacher_quality', 'UncertaintyTaskWeighting', 'cosine_warmup',
-    'main_task_boost'
+    'main_task_boost', 'ChannelWiseDivergence', 'channel_wise_divergence'
 ]
