@@ -14,19 +14,28 @@ from cdkd.registry import MODELS, TASK_UTILS
 from .utils import forward_logits, supervised_losses, strip_prefix
 
 
+def model_config(spec: dict, what: str) -> dict:
+    """The model config of ``dict(cfg_path=<config file>)`` (mmrazor's form; the file's ``model``)
+    or of a model config itself."""
+    if 'cfg_path' not in spec:
+        return dict(spec)
+    if set(spec) != {'cfg_path'}:
+        raise KeyError(f'{what}: give cfg_path alone or a model config, got keys {sorted(spec)}')
+    if not osp.isfile(spec['cfg_path']):
+        raise FileNotFoundError(f'{what} config {spec["cfg_path"]!r} not found')
+    return Config.fromfile(spec['cfg_path']).model
+
+
 def build_teacher(spec: dict) -> nn.Module:
-    """A change detector from ``dict(config=<config file or model dict>, checkpoint=<file|None>)``,
-    frozen (no gradient) and in eval mode."""
-    unknown = set(spec) - {'config', 'checkpoint'}
-    if unknown or 'config' not in spec or 'checkpoint' not in spec:
-        raise KeyError(f'a teacher is dict(config=<config file or model dict>, '
-                       f'checkpoint=<file or None>), got keys {sorted(spec)}')
-    config, checkpoint = spec['config'], spec['checkpoint']
-    if isinstance(config, str):
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'teacher config {config!r} not found')
-        config = Config.fromfile(config).model
-    teacher = MODELS.build(config)
+    """A change detector from ``dict(cfg_path=<config file>, checkpoint=<file or None>)`` (or
+    ``dict(model=<model config>, checkpoint=...)``), frozen (no gradient) and in eval mode."""
+    spec = dict(spec)
+    if 'checkpoint' not in spec or not ({'cfg_path'} == set(spec) - {'checkpoint'}
+                                        or {'model'} == set(spec) - {'checkpoint'}):
+        raise KeyError(f'a teacher is dict(cfg_path=<config file>, checkpoint=<file or None>) or '
+                       f'dict(model=<model config>, checkpoint=...), got keys {sorted(spec)}')
+    checkpoint = spec.pop('checkpoint')
+    teacher = MODELS.build(model_config(spec, 'teacher') if 'cfg_path' in spec else spec['model'])
     if checkpoint is None:
         print_log('teacher built without a checkpoint: it distils its random initialisation',
                   logger='current', level=30)
@@ -62,9 +71,10 @@ class TeacherStudentDistiller(BaseModel):
     ``tools/model_converters/distiller_to_detector.py`` writes a plain student checkpoint.
 
     Args:
-        architecture: config of the student change detector (mmrazor's name).
-        teacher: ``dict(config=<config file or model dict>, checkpoint=<file or None>)``, or a
-            list of them.
+        architecture: the student change detector: its model config, or ``dict(cfg_path=<config
+            file>)`` (mmrazor's names).
+        teacher: ``dict(cfg_path=<config file>, checkpoint=<file or None>)`` (or ``model=<model
+            config>`` instead of ``cfg_path``), or a list of them.
         distiller: ``ConfigurableDistiller`` config.
         teacher_weighting: per-sample teacher weights (a ``TASK_UTILS`` config), several teachers
             only.
@@ -81,7 +91,7 @@ class TeacherStudentDistiller(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        architecture = dict(architecture)
+        architecture = model_config(architecture, 'student (architecture)')
         if data_preprocessor is not None:
             architecture.setdefault('data_preprocessor', data_preprocessor)
         self.architecture = MODELS.build(architecture)

@@ -28,7 +28,7 @@ def save_teacher(tmp_path, name='teacher', seed=1, **kwargs):
     torch.save(dict(state_dict=teacher.state_dict(), meta={}), ckpt)
     config = tmp_path / f'{name}_config.py'
     config.write_text(f'model = {cfg!r}\n')
-    return dict(config=str(config), checkpoint=str(ckpt)), teacher
+    return dict(cfg_path=str(config), checkpoint=str(ckpt)), teacher
 
 
 def kd_distiller(single_logit_teacher=False):
@@ -97,17 +97,25 @@ def test_distillation_is_zero_against_an_identical_teacher(tmp_path):
 def test_teacher_normalisation_and_errors(tmp_path):
     cfg = tiny_detector()
     cfg['data_preprocessor'] = dict(cfg['data_preprocessor'], mean=[100.0] * 6, std=[50.0] * 6)
-    spec = dict(config=cfg, checkpoint=None)
+    spec = dict(model=cfg, checkpoint=None)
     model = build(spec)
     x = torch.randn(1, 6, 8, 8)
     raw = x * 64.0 + 128.0  # the student's normalisation (tiny_detector)
     assert torch.allclose(model.teacher_inputs(0, x), (raw - 100.0) / 50.0, atol=1e-5)
     with pytest.raises(FileNotFoundError, match='nowhere.pth'):
-        build(dict(config=cfg, checkpoint=str(tmp_path / 'nowhere.pth')))
+        build(dict(model=cfg, checkpoint=str(tmp_path / 'nowhere.pth')))
     with pytest.raises(KeyError, match='checkpoint='):
-        build(dict(config=cfg))
+        build(dict(model=cfg))
+    # the student from its config file (mmrazor's architecture=dict(cfg_path=...))
+    teacher_spec, _ = save_teacher(tmp_path, single_logit=True)
+    model = MODELS.build(dict(type='TeacherStudentDistiller',
+                              architecture=dict(cfg_path=teacher_spec['cfg_path']),
+                              teacher=teacher_spec, distiller=kd_distiller()))
+    assert model.architecture.decode_head.out_channels == 1
+    with pytest.raises(FileNotFoundError, match='nowhere.py'):
+        build(dict(cfg_path=str(tmp_path / 'nowhere.py'), checkpoint=None))
     with pytest.raises(ValueError, match='temporal_bands'):
-        build(dict(config=tiny_detector(temporal_bands=(3, 1),
+        build(dict(model=tiny_detector(temporal_bands=(3, 1),
                                         backbone_t2=dict(tiny_detector()['backbone'],
                                                          in_channels=1)),
                    checkpoint=None))
