@@ -1,5 +1,7 @@
+from .backbones import *  # noqa: F401,F403
 from .change_detectors import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
+from .decode_heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403

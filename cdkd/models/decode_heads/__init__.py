@@ -1,0 +1,3 @@
+from .tinycd_head import TinyCDHead
+
+__all__ = ['TinyCDHead']
