@@ -4,16 +4,18 @@ inference speed of the deployed networks (a script, not a test).
     python tools/benchmarks/teacher_student.py \
         --model teacher=configs/siamese/siamdlv3p_r50_256x256_40k_levircd.py[:CKPT] \
         --model student=configs/compression/siamfpn_mnv2_256x256_40k_levircd.py[:CKPT] \
-        [--size 256] [--batch 8] [--iters 10] [--scene 2048] [--threads 1] [--out-dir DIR]
+        [--size 256] [--batch 8] [--iters 10] [--scene 2048] [--threads 1] [--device cpu|cuda]
+        [--out-dir DIR]
 
 Each network is what tools/export_onnx.py exports (``ChangeProbabilityNet``: raw bands -> change
 probability; a distiller config gives its student). Weights do not change the speed, so the
 checkpoint is optional. FLOPs are mmengine's ``get_model_complexity_info`` count (one
 multiply-add = one FLOP, as mmseg's tools/analysis_tools/get_flops.py reports) at ``--size``.
 Scene inference (needs rasterio) runs ``cdkd.apis.infer_scene`` on a synthetic ``--scene`` pair
-with 512-pixel tiles and 64 overlap. Writes ``teacher_student_<device>.{md,json}``.
+with 512-pixel tiles and 64 overlap (CPU only). Writes ``teacher_student_{cpu,gpu}.{md,json}``.
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -36,6 +38,7 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--scene', type=int, default=2048, help='scene side (0: skip)')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
+    parser.add_argument('--device', default='cpu', help="'cpu' or a CUDA device")
     parser.add_argument('--out-dir', default=osp.join(REPO, 'docs', 'benchmarks'))
     args = parser.parse_args(argv)
     args.models = {}
@@ -70,18 +73,23 @@ def complexity(net: torch.nn.Module, bands: int, size: int) -> dict:
 
 
 def seconds_per_call(fn, warmup: int, iters: int) -> float:
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     for _ in range(warmup):
         fn()
+    sync()
     start = time.perf_counter()
     for _ in range(iters):
         fn()
+    sync()
     return (time.perf_counter() - start) / iters
 
 
 def speed(net: torch.nn.Module, bands: int, size: int, batch: int, warmup: int,
           iters: int) -> dict:
-    """Latency at batch 1 (ms) and throughput at ``batch`` (pairs/s and megapixels/s)."""
-    one = torch.randint(0, 256, (1, bands, size, size)).float()
+    """Latency at batch 1 (ms) and throughput at ``batch`` (pairs/s and megapixels/s), on the
+    network's device."""
+    device = next(net.parameters()).device
+    one = torch.randint(0, 256, (1, bands, size, size), device=device).float()
     many = one.expand(batch, -1, -1, -1).contiguous()
     with torch.no_grad():
         latency = seconds_per_call(lambda: net(one), warmup, iters)
@@ -113,8 +121,9 @@ def compare(networks: dict, size: int = 256, batch: int = 8, warmup: int = 2, it
     results = {}
     for name, net in networks.items():
         bands = sum(net.temporal_bands)
-        row = dict(complexity(net, bands, size), **speed(net, bands, size, batch, warmup, iters))
-        if scene:
+        row = dict(speed(net, bands, size, batch, warmup, iters),
+                   **complexity(copy.deepcopy(net).cpu(), bands, size))
+        if scene and next(net.parameters()).device.type == 'cpu':
             row.update(scene_speed(net, scene))
         results[name] = row
     ref = next(iter(results.values()))
@@ -146,18 +155,21 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     from cdkd.utils import register_all_modules
     register_all_modules()
-    networks = {name: load_network(*spec) for name, spec in args.models.items()}
+    networks = {name: load_network(*spec).to(args.device) for name, spec in args.models.items()}
     results = compare(networks, args.size, args.batch, args.warmup, args.iters, args.scene)
     from cdkd.utils.atomic_write import atomic_write_text
     os.makedirs(args.out_dir, exist_ok=True)
-    stem = osp.join(args.out_dir, 'teacher_student_cpu')
+    on_gpu = args.device.startswith('cuda')
+    stem = osp.join(args.out_dir, 'teacher_student_' + ('gpu' if on_gpu else 'cpu'))
     command = 'python tools/benchmarks/teacher_student.py ' + ' '.join(argv or sys.argv[1:])
-    meta = dict(command=command, cpu=platform.processor() or platform.machine(),
-                threads=args.threads, torch=torch.__version__)
+    device = torch.cuda.get_device_name(args.device) if on_gpu else (
+        platform.processor() or platform.machine())
+    meta = dict(command=command, device=device, threads=args.threads, torch=torch.__version__)
     atomic_write_text(stem + '.json', json.dumps(dict(meta=meta, results=results), indent=1))
-    lines = ['# Teacher vs student (CPU)', '', f'Command: `{command}`', '',
-             f'{args.threads} torch thread(s), torch {torch.__version__}; speed-ups relative to '
-             'the first network.', ''] + markdown_table(results, args.size, args.batch)
+    lines = [f'# Teacher vs student ({"GPU" if on_gpu else "CPU"})', '', f'Command: `{command}`',
+             '', f'{device}, {args.threads} torch CPU thread(s), torch {torch.__version__}; '
+             'speed-ups relative to the first network.', ''] + markdown_table(
+                 results, args.size, args.batch)
     atomic_write_text(stem + '.md', '\n'.join(lines) + '\n')
     print('\n'.join(lines))
     return results
