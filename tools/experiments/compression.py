@@ -48,8 +48,11 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--datasets', nargs='+', default=['levir'], choices=['levir', 'dsifn'])
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    p.add_argument('--teacher-iters', type=int, default=500)
-    p.add_argument('--iters', type=int, default=300, help='student iterations (both arms)')
+    p.add_argument('--teacher-iters', type=int, default=800)
+    p.add_argument('--teacher-checkpoint', metavar='PTH',
+                   help='reuse a teacher this script trained (with the same --teacher-iters and '
+                        'data; one dataset): tested, not retrained')
+    p.add_argument('--iters', type=int, default=700, help='student iterations (both arms)')
     p.add_argument('--crop', type=int, default=64)
     p.add_argument('--batch', type=int, default=4)
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (every run)')
@@ -123,9 +126,12 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None)
     return cfg
 
 
-def run(cfg):
+def run(cfg, checkpoint=None):
+    """Train (or, with ``checkpoint``, load) and test."""
+    cfg.load_from = checkpoint
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    if checkpoint is None:
+        runner.train()
     metrics = runner.test()
     return {k: float(v) for k, v in metrics.items() if np.isscalar(v)}
 
@@ -187,9 +193,13 @@ def main(argv=None):
         for dataset in args.datasets:
             data_root = prepare_data(dataset, tmp_root, args.shared_data)
             work = osp.join(tmp_root, 'work', f'{dataset}_teacher')
+            if args.teacher_checkpoint and len(args.datasets) > 1:
+                raise ValueError('--teacher-checkpoint serves one dataset')
+            teacher_ckpt = args.teacher_checkpoint or osp.join(
+                work, f'iter_{args.teacher_iters}.pth')
             results[(dataset, 'teacher (R18 FPN)')] = [run(build_cfg(
-                TEACHER, data_root, 0, args.teacher_iters, args, work))]
-            teacher_ckpt = osp.join(work, f'iter_{args.teacher_iters}.pth')
+                TEACHER, data_root, 0, args.teacher_iters, args, work),
+                args.teacher_checkpoint)]
             log(f'{dataset} teacher: {results[(dataset, "teacher (R18 FPN)")][0]}')
             for seed in args.seeds:
                 for arm, ckpt in (('student alone', None), (f'student + {args.distill}',
