@@ -1,13 +1,20 @@
 """cdkd benchmarks (a script, not tests): per method, train-step throughput and peak memory,
-inference latency/throughput with and without test-time augmentation (KD-MSI's MSI), and the
-framework overhead against the same network in a bare torch loop.
+inference latency/throughput with and without test-time augmentation (KD-MSI's MSI), FLOPs and
+parameters of the deployed network, on a GPU the achieved TFLOP/s and share of the GPU's peak, and
+the framework overhead against the same network in a bare torch loop.
 
     python tools/benchmark.py [--methods siamese ...] [--method-config NAME=CONFIG ...]
         [--batch 8] [--size 256] [--iters 10] [--infer-batch 8] [--tta] [--device cpu|cuda]
+        [--amp [--amp-dtype bfloat16]]
 
-Writes ``docs/benchmarks/benchmark_{cpu,gpu}.{md,json}`` and, for the first method with a bare
-loop, the framework-overhead report ``docs/benchmarks/train_step_{cpu,gpu}.{md,json}``. Each
+Writes ``docs/benchmarks/benchmark_{cpu,gpu,gpu_amp}.{md,json}`` and, for the first method with a
+bare loop, the framework-overhead report ``docs/benchmarks/train_step_{cpu,gpu}.{md,json}``. Each
 method runs in a fresh process, so its peak memory is its own (CPU: peak RSS; GPU: peak allocated).
+
+FLOPs are counted by mmengine's ``FlopAnalyzer`` (fvcore's counter: a traced forward, one
+multiply-add = one FLOP, as mmseg's ``get_flops`` reports them); parameters are those of the modules
+the deployed network calls (a distiller's teacher is not deployed). Achieved TFLOP/s count a
+multiply-add as two FLOPs, as GPU peak figures do.
 
 Inputs are random uint8 images with the config's bands per date: training batches carry the
 data-sample fields the config's train pipeline packs (found by running it on one random sample:
@@ -15,11 +22,13 @@ STKD's ``student_inputs``, KD-MSI's ``gt_image_label``; GOLD trains on A + B + C
 on the deployed network's dates (GOLD: A + B) and ``--tta`` feeds ``tta_model`` a test sample.
 """
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import os.path as osp
 import platform
+import re
 import resource
 import time
 
@@ -54,6 +63,9 @@ def parse_args(argv=None):
     parser.add_argument('--tta', action='store_true',
                         help="also time the config's tta_model (e.g. KD-MSI's MSI)")
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: AmpOptimWrapper for training, autocast for inference')
+    parser.add_argument('--amp-dtype', choices=('float16', 'bfloat16'), default='float16')
     parser.add_argument('--out-dir', default='docs/benchmarks')
     args = parser.parse_args(argv)
     methods = {}
@@ -67,6 +79,8 @@ def parse_args(argv=None):
         if not sep or not osp.isfile(config):
             parser.error(f'--method-config {item!r}: expected NAME=CONFIG with an existing file')
         methods[name] = dict(config=config, bare_loop=False)
+    if args.amp and not args.device.startswith('cuda'):
+        parser.error('--amp needs --device cuda (mmengine\'s AmpOptimWrapper runs on CUDA only)')
     args.method_table = methods
     return args
 
@@ -189,10 +203,117 @@ def bare_step_fn(model, cfg, batch, device):
     return step
 
 
+# Peak dense (no sparsity) tensor/vector throughput in TFLOP/s from NVIDIA's datasheets, by a
+# pattern of torch.cuda.get_device_name(); the first match wins (H100 PCIe before H100 SXM).
+PEAK_TFLOPS = (
+    (r'H200 NVL', dict(fp32=60.0, tf32=417.5, bf16=835.5, fp16=835.5)),
+    (r'H200', dict(fp32=67.0, tf32=494.7, bf16=989.4, fp16=989.4)),
+    (r'H100 PCIe', dict(fp32=51.2, tf32=378.0, bf16=756.0, fp16=756.0)),
+    (r'H100 NVL', dict(fp32=60.0, tf32=417.5, bf16=835.5, fp16=835.5)),
+    (r'H100', dict(fp32=67.0, tf32=494.7, bf16=989.4, fp16=989.4)),
+    (r'A100', dict(fp32=19.5, tf32=156.0, bf16=312.0, fp16=312.0)),
+    (r'L40S', dict(fp32=91.6, tf32=183.0, bf16=362.0, fp16=362.0)),
+    (r'\bL4\b', dict(fp32=30.3, tf32=60.0, bf16=121.0, fp16=121.0)),
+    (r'\bA10\b', dict(fp32=31.2, tf32=62.5, bf16=125.0, fp16=125.0)),
+    (r'V100-SXM2', dict(fp32=15.7, fp16=125.0)),
+    (r'V100', dict(fp32=14.0, fp16=112.0)),
+    (r'\bT4\b', dict(fp32=8.1, fp16=65.0)),
+    (r'RTX 4090', dict(fp32=82.6, tf32=82.6, bf16=165.2, fp16=165.2)),
+    (r'RTX 3090', dict(fp32=35.6, tf32=35.6, bf16=71.0, fp16=71.0)),
+)
+
+
+def peak_tflops(device: str, precision: str):
+    """Peak dense TFLOP/s of a GPU (by name) at ``precision`` (fp32/tf32/bf16/fp16), or None."""
+    for pattern, peaks in PEAK_TFLOPS:
+        if re.search(pattern, device):
+            return peaks.get(precision)
+    return None
+
+
+def compute_precision(args) -> str:
+    """The precision the convolutions run in: the autocast dtype, TF32 (cuDNN's default on
+    Ampere and newer), or FP32."""
+    if args.amp:
+        return 'bf16' if args.amp_dtype == 'bfloat16' else 'fp16'
+    if (args.device.startswith('cuda') and torch.backends.cudnn.allow_tf32
+            and torch.cuda.get_device_capability()[0] >= 8):
+        return 'tf32'
+    return 'fp32'
+
+
+def model_complexity(net, input_shape):
+    """FLOPs (mmengine's FlopAnalyzer: one multiply-add = one FLOP) of ``net`` on one input of
+    ``input_shape`` (C, H, W), and the parameters of the modules that forward calls."""
+    from mmengine.analysis import FlopAnalyzer
+    inputs = (torch.rand(1, *input_shape, device=next(net.parameters()).device) * 255, )
+    with torch.no_grad():
+        analyzer = FlopAnalyzer(net, inputs)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        flops = analyzer.total()
+    uncalled = analyzer.uncalled_modules()
+    params = sum(p.numel() for n, p in net.named_parameters()
+                 if n.rpartition('.')[0] not in uncalled)
+    return dict(flops=flops, params=params,
+                params_built=sum(p.numel() for p in net.parameters()),
+                flops_uncounted_ops=dict(sorted(analyzer.unsupported_ops().items())))
+
+
+def efficiency(flops_per_pair, pairs_per_s, device, precision):
+    """Achieved TFLOP/s (two FLOPs per multiply-add) and its share of the device's peak."""
+    achieved = 2 * flops_per_pair * pairs_per_s / 1e12
+    peak = peak_tflops(device, precision)
+    return dict(achieved_tflops=achieved, precision=precision, peak_tflops=peak,
+                peak_fraction=None if peak is None else achieved / peak)
+
+
+def autocast(args):
+    if not args.amp:
+        return contextlib.nullcontext()
+    return torch.autocast('cuda', dtype=getattr(torch, args.amp_dtype))
+
+
+def train_benchmark(model, cfg, batch, args):
+    """Seconds per mmengine ``train_step`` and peak memory."""
+    from mmengine.optim import build_optim_wrapper
+    if args.device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+    start_mb = peak_memory_mb(args.device)
+    optim_cfg = dict(cfg.optim_wrapper)
+    if args.amp:
+        optim_cfg.update(type='AmpOptimWrapper', dtype=args.amp_dtype, loss_scale='dynamic')
+    optim_wrapper = build_optim_wrapper(model, optim_cfg)
+    train_s = timed(lambda: model.train_step(batch, optim_wrapper), args.warmup, args.iters,
+                    args.device)
+    return dict(train_s_per_iter=train_s, train_pairs_per_s=args.batch / train_s,
+                memory_before_mb=start_mb, train_peak_memory_mb=peak_memory_mb(args.device))
+
+
+def bare_loop_benchmark(model, cfg, batch, args, train_s):
+    """Seconds per step of the same modules in a hand-written loop, and the framework overhead."""
+    with autocast(args):
+        bare_s = timed(bare_step_fn(model, cfg, batch, args.device), args.warmup, args.iters,
+                       args.device)
+    return dict(bare_s_per_iter=bare_s, bare_pairs_per_s=args.batch / bare_s,
+                overhead_pct=100.0 * (train_s - bare_s) / bare_s)
+
+
+def inference_benchmark(net, args):
+    """Latency at batch 1 and throughput at ``--infer-batch`` of the deployed network."""
+    bands = sum(net.temporal_bands)
+    one = torch.rand(1, bands, args.size, args.size, device=args.device) * 255
+    many = torch.rand(args.infer_batch, bands, args.size, args.size, device=args.device) * 255
+    with torch.no_grad(), autocast(args):
+        latency = timed(lambda: net(one), args.warmup, args.iters, args.device)
+        through = timed(lambda: net(many), 1, max(1, args.iters // 2), args.device)
+    return dict(latency_ms=1000 * latency, infer_pairs_per_s=args.infer_batch / through,
+                infer_mpix_per_s=args.infer_batch * args.size ** 2 / through / 1e6)
+
+
 def benchmark_method(name, entry, args):
     """All figures of one method (runs in its own process)."""
     from mmengine.config import Config
-    from mmengine.optim import build_optim_wrapper
 
     from cdkd.apis import ChangeProbabilityNet
     from cdkd.registry import MODELS
@@ -208,31 +329,17 @@ def benchmark_method(name, entry, args):
                         or model.temporal_bands)
     train_fields = pipeline_fields(dataset_pipeline(cfg.train_dataloader), train_bands)
     batch = random_batch(args.batch, train_bands, args.size, train_fields)
-    if args.device.startswith('cuda'):
-        torch.cuda.reset_peak_memory_stats()
-    start_mb = peak_memory_mb(args.device)
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    train_s = timed(lambda: model.train_step(batch, optim_wrapper), args.warmup, args.iters,
-                    args.device)
-    result = dict(method=name, config=entry['config'], train_s_per_iter=train_s,
-                  train_pairs_per_s=args.batch / train_s, memory_before_mb=start_mb,
-                  train_peak_memory_mb=peak_memory_mb(args.device))
+    result = dict(method=name, config=entry['config'])
+    result.update(train_benchmark(model, cfg, batch, args))
     if entry.get('bare_loop'):
-        bare_s = timed(bare_step_fn(model, cfg, batch, args.device), args.warmup, args.iters,
-                       args.device)
-        result.update(bare_s_per_iter=bare_s, bare_pairs_per_s=args.batch / bare_s,
-                      overhead_pct=100.0 * (train_s - bare_s) / bare_s)
+        result.update(bare_loop_benchmark(model, cfg, batch, args, result['train_s_per_iter']))
 
     model.eval()
     net = ChangeProbabilityNet(model).to(args.device).eval()
-    bands = sum(net.temporal_bands)
-    one = torch.rand(1, bands, args.size, args.size, device=args.device) * 255
-    many = torch.rand(args.infer_batch, bands, args.size, args.size, device=args.device) * 255
-    with torch.no_grad():
-        latency = timed(lambda: net(one), args.warmup, args.iters, args.device)
-        through = timed(lambda: net(many), 1, max(1, args.iters // 2), args.device)
-    result.update(latency_ms=1000 * latency, infer_pairs_per_s=args.infer_batch / through,
-                  infer_mpix_per_s=args.infer_batch * args.size ** 2 / through / 1e6)
+    result.update(inference_benchmark(net, args))
+    result.update(model_complexity(net, (sum(net.temporal_bands), args.size, args.size)))
+    result.update(efficiency(result['flops'], result['infer_pairs_per_s'],
+                             device_name(args.device), compute_precision(args)))
     if args.tta:
         result.update(tta_benchmark(cfg, model, net.temporal_bands, args))
     return result
@@ -250,7 +357,7 @@ def tta_benchmark(cfg, model, temporal_bands, args):
     tta = MODELS.build(dict(cfg.tta_model, module=model)).to(args.device).eval()
     fields = pipeline_fields(dataset_pipeline(cfg.test_dataloader), temporal_bands)
     data = random_batch(1, temporal_bands, args.size, fields)
-    with torch.no_grad():
+    with torch.no_grad(), autocast(args):
         latency = timed(lambda: tta.test_step(data), 1, max(1, args.iters // 2), args.device)
     return dict(tta=cfg.tta_model.get('type', '?'), tta_latency_ms=1000 * latency)
 
@@ -285,6 +392,8 @@ def command_line(args):
     parts += [f'--batch {args.batch}', f'--size {args.size}', f'--warmup {args.warmup}',
               f'--iters {args.iters}', f'--infer-batch {args.infer_batch}',
               f'--device {args.device}']
+    if args.amp:
+        parts += ['--amp', f'--amp-dtype {args.amp_dtype}']
     return ' '.join(parts + (['--tta'] if args.tta else []))
 
 
@@ -314,6 +423,7 @@ def markdown_report(results, args, device, note=''):
                r.get('tta', 'not run (pass --tta)'))
         lines.append(f'| {r["method"]} | {r["latency_ms"]:.1f} | {r["infer_pairs_per_s"]:.2f} | '
                      f'{r["infer_mpix_per_s"]:.2f} | {tta} |')
+    lines += complexity_lines(results, args)
     lines += ['', '## Framework overhead against a bare torch loop', '',
               '| method | cdkd s / iter | bare s / iter | overhead |', '|---|---|---|---|']
     for r in results:
@@ -322,6 +432,35 @@ def markdown_report(results, args, device, note=''):
                          f'{r["bare_s_per_iter"]:.3f} | {r["overhead_pct"]:+.1f} % |')
     lines += [''] + ([note, ''] if note else []) + [f'Command: `{command_line(args)}`', '']
     return '\n'.join(lines)
+
+
+def _fmt(value, spec, missing='unknown'):
+    return missing if value is None else format(value, spec)
+
+
+def complexity_lines(results, args):
+    """The FLOPs / parameters / efficiency table of the report."""
+    lines = ['', '## Deployed network: FLOPs, parameters, achieved throughput', '',
+             f'Per pair at {args.size}x{args.size}. GFLOPs as mmengine\'s `FlopAnalyzer` counts '
+             'them (one multiply-add = one FLOP, like mmseg\'s `get_flops`); parameters of the '
+             'modules the deployed network calls (built: all of the training model). Achieved '
+             'TFLOP/s = 2 x FLOPs x pairs/s of the batched inference run; the peak is the dense '
+             'datasheet figure of the GPU at that precision.', '',
+             '| method | GFLOPs | parameters (M) | built (M) | achieved TFLOP/s | precision | '
+             'peak TFLOP/s | share of peak |', '|---|---|---|---|---|---|---|---|']
+    for r in results:
+        if 'flops' not in r:
+            continue
+        share = _fmt(None if r['peak_fraction'] is None else 100 * r['peak_fraction'], '.1f')
+        lines.append(f'| {r["method"]} | {r["flops"] / 1e9:.2f} | {r["params"] / 1e6:.2f} | '
+                     f'{r["params_built"] / 1e6:.2f} | {r["achieved_tflops"]:.3f} | '
+                     f'{r["precision"]} | {_fmt(r["peak_tflops"], ".1f")} | '
+                     f'{share}{"" if r["peak_fraction"] is None else " %"} |')
+    uncounted = sorted({op for r in results for op in r.get('flops_uncounted_ops', {})})
+    if uncounted:
+        lines += ['', 'Not counted (elementwise/pooling ops without a FLOP handle in the '
+                  f'counter): {", ".join(f"`{op}`" for op in uncounted)}.']
+    return lines
 
 
 def train_step_report(r, args, device):
@@ -343,6 +482,18 @@ def train_step_report(r, args, device):
     return md, data
 
 
+def cpu_note(load_before):
+    """CPU timings depend on what else runs on the machine: say how busy it was, and whether a
+    GPU was there for the GPU figures."""
+    note = (f'1-minute load average {load_before:.2f} before and {os.getloadavg()[0]:.2f} after '
+            f'the run ({os.cpu_count()} CPUs).')
+    if not torch.cuda.is_available():
+        note += (' No GPU was available for this run: the GPU figures with and without AMP '
+                 '(`--device cuda`, `--device cuda --amp`: timings, achieved TFLOP/s, share of '
+                 'the peak) are not measured in this report.')
+    return note
+
+
 def main(argv=None):
     from cdkd.utils.atomic_write import atomic_write_text
     args = parse_args(argv)
@@ -353,12 +504,9 @@ def main(argv=None):
         print(f'benchmarking {name} ({entry["config"]}) ...', flush=True)
         results.append(run_isolated(name, entry, args))
         print(json.dumps(results[-1]), flush=True)
-    tag = 'gpu' if args.device.startswith('cuda') else 'cpu'
+    tag = ('gpu_amp' if args.amp else 'gpu') if args.device.startswith('cuda') else 'cpu'
     os.makedirs(args.out_dir, exist_ok=True)
-    # CPU timings depend on what else runs on the machine; say how busy it was.
-    note = '' if tag == 'gpu' else (
-        f'1-minute load average {load_before:.2f} before and {os.getloadavg()[0]:.2f} after the '
-        f'run ({os.cpu_count()} CPUs).')
+    note = '' if tag != 'cpu' else cpu_note(load_before)
     report = markdown_report(results, args, device, note)
     atomic_write_text(osp.join(args.out_dir, f'benchmark_{tag}.md'), report)
     atomic_write_text(osp.join(args.out_dir, f'benchmark_{tag}.json'),

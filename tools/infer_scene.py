@@ -6,7 +6,8 @@
         [--cfg-options tta_model.scales=[0.5,1.0] ...]
 
 Writes a uint8 GeoTIFF on A's grid (same size, CRS, transform): 0 unchanged, 1 changed, 255
-nodata. Needs rasterio. ``--tta`` applies the config's ``tta_model`` (e.g. KD-MSI's multiscale
+nodata. Needs rasterio. The bands are those the config's test pipeline selects
+(``MultiImgSelectBands``), the threshold the model's own (``change_threshold``) unless given. ``--tta`` applies the config's ``tta_model`` (e.g. KD-MSI's multiscale
 sigmoid inference, ``MultiScaleChangeTTA``: scales, flips and mode from the config) to every tile,
 as ``tools/test.py --tta`` does per image; the averaged probabilities are then blended across tiles.
 Other test-time augmentation plugs in through ``cdkd.apis.infer_scene(predict_probs=...)``.
@@ -17,8 +18,8 @@ import json
 import torch
 from mmengine.config import DictAction
 
-from cdkd.apis import (ChangeProbabilityNet, build_tta_model, change_threshold, infer_scene,
-                       init_model)
+from cdkd.apis import (ChangeProbabilityNet, band_selections, build_tta_model, change_threshold,
+                       infer_scene, init_model)
 
 
 def parse_args(argv=None):
@@ -67,6 +68,7 @@ def main(argv=None):
                           prob_path=args.prob_out, prob_dtype=args.prob_dtype,
                           polygons_path=args.polygons, resample_t2=args.resample_b,
                           expected_bands=getattr(model, 'temporal_bands', None),
+                          band_selections=band_selections(model.cfg),
                           device=args.device, gdal_cache_mb=args.gdal_cache_mb)
     tta = model.cfg.tta_model.to_dict() if args.tta else None
     print(json.dumps(dict(summary, out=args.out, threshold=threshold, tta=tta)))

@@ -30,9 +30,9 @@ def create_app(data_root: str, preannotator: Optional[PreAnnotator] = None,
     pairs = PairIndex(data_root)
     root = pairs.root
     images = DisplayImages(preview_max_side=preview_max_side, tile_size=tile_size)
-    masks = MaskStore(osp.join(root, 'label'))
-    image_labels = JsonStore(osp.join(root, IMAGE_LABELS_FILE))
-    state = JsonStore(osp.join(root, STATE_FILE))
+    masks = MaskStore(root)
+    image_labels = JsonStore(root, IMAGE_LABELS_FILE)
+    state = JsonStore(root, STATE_FILE)
 
     app = Flask(__name__, static_folder=None)
     app.config['MAX_CONTENT_LENGTH'] = 512 * 1024 * 1024
@@ -57,8 +57,15 @@ def create_app(data_root: str, preannotator: Optional[PreAnnotator] = None,
     def mask_stem(name):
         pairs.index(name)
         stem = pairs.stem(name)
-        resolve_inside(root, f'label/{stem}.png')  # refuse a label/ symlinked out of the root
+        masks.path(stem)  # refuse a label/ symlinked out of the root
         return stem
+
+    def json_field(key, expected):
+        """``body[key]`` of a JSON object body; anything else is a 400 that changes nothing."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or key not in body:
+            abort(400, f'expected a JSON object {expected}')
+        return body[key]
 
     def png(array, rgb=False, cache=True):
         content = encode_png(cv2.cvtColor(array, cv2.COLOR_RGB2BGR) if rgb else array)
@@ -121,14 +128,11 @@ def create_app(data_root: str, preannotator: Optional[PreAnnotator] = None,
     @app.put('/api/pairs/<name>/mask.png')
     def put_mask(name):
         stem = mask_stem(name)
+        height, width = images.rgb(pairs.image_path(name, 'A')).shape[:2]
         try:
-            mask = decode_mask_png(request.get_data())
+            mask = decode_mask_png(request.get_data(), expected_size=(width, height))
         except ValueError as e:
-            abort(400, str(e))
-        expected = images.rgb(pairs.image_path(name, 'A')).shape[:2]
-        if mask.shape != expected:
-            abort(400, f'mask is {mask.shape[1]} x {mask.shape[0]}, the image {name} is '
-                       f'{expected[1]} x {expected[0]}')
+            abort(400, f'{name}: {e}')
         kept = masks.save(stem, mask)
         return jsonify(saved=osp.relpath(masks.path(stem), root),
                        previous=osp.relpath(kept, root) if kept else None,
@@ -142,14 +146,15 @@ def create_app(data_root: str, preannotator: Optional[PreAnnotator] = None,
     def put_label(name):
         pairs.index(name)
         try:
-            value = check_image_label((request.get_json(silent=True) or {}).get('label'))
+            value = check_image_label(
+                json_field('label', '{"label": "change" | "no_change" | null}'))
         except ValueError as e:
             abort(400, str(e))
         return jsonify(image_labels.update(name, value))
 
     @app.put('/api/state')
     def put_state():
-        name = (request.get_json(silent=True) or {}).get('last_pair')
+        name = json_field('last_pair', '{"last_pair": "<pair name>"}')
         if not isinstance(name, str):
             abort(400, 'expected {"last_pair": "<pair name>"}')
         pairs.index(name)

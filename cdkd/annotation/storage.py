@@ -1,19 +1,35 @@
-"""Atomic, versioned storage of masks, per-pair image labels and the session state."""
+"""Atomic, versioned storage of masks, per-pair image labels and the session state.
+
+Every file is resolved inside the data root on each access (a ``label/.history`` or JSON file
+symlinked out of the root is refused), and every read-modify-write holds one inter-process lock
+per data root, so two tool instances on one root never lose each other's saves.
+"""
 import datetime
 import json
 import os
 import os.path as osp
 import re
-import threading
-from typing import Dict, List, Optional
+import struct
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
+from filelock import FileLock
 
 from cdkd.utils.atomic_write import atomic_write_bytes
+from .path_safety import resolve_inside
 
 IMAGE_LABELS = ('change', 'no_change')
+LABEL_DIR = 'label'
 HISTORY_DIR = '.history'
+LOCK_FILE = '.cdkd_annotation.lock'
+LOCK_TIMEOUT_S = 60
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def root_lock(root: str) -> FileLock:
+    """The inter-process lock of a data root (``<root>/.cdkd_annotation.lock``)."""
+    return FileLock(resolve_inside(root, LOCK_FILE), timeout=LOCK_TIMEOUT_S)
 
 
 def encode_png(array: np.ndarray) -> bytes:
@@ -23,9 +39,26 @@ def encode_png(array: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def decode_mask_png(content: bytes) -> np.ndarray:
+def png_size(content: bytes) -> Tuple[int, int]:
+    """``(width, height)`` declared in a PNG's IHDR header, read without decoding the image."""
+    if not content:
+        raise ValueError('the mask body is empty: send the mask as a PNG')
+    # signature, chunk length (13), 'IHDR', width, height (big-endian uint32)
+    if len(content) < 24 or content[:8] != PNG_SIGNATURE or content[12:16] != b'IHDR':
+        raise ValueError('the mask is not a PNG (no PNG signature and IHDR header)')
+    return struct.unpack('>II', content[16:24])
+
+
+def decode_mask_png(content: bytes, expected_size: Optional[Tuple[int, int]] = None
+                    ) -> np.ndarray:
     """A mask PNG from the browser as a bool ``H x W`` array: with an alpha channel (the canvas
-    overlay) change is alpha >= 128, otherwise any nonzero value."""
+    overlay) change is alpha >= 128, otherwise any nonzero value. With ``expected_size``
+    ``(width, height)`` a PNG declaring another size is refused before it is decoded (a small
+    file can declare a huge image)."""
+    width, height = png_size(content)
+    if expected_size is not None and (width, height) != tuple(expected_size):
+        raise ValueError(f'mask is {width} x {height}, the image is '
+                         f'{expected_size[0]} x {expected_size[1]}')
     img = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None:
         raise ValueError('the mask is not a decodable PNG')
@@ -37,16 +70,19 @@ def decode_mask_png(content: bytes) -> np.ndarray:
 
 
 class MaskStore:
-    """Masks as ``label/<stem>.png`` (0/255, one channel); each overwritten version is kept as
-    ``label/.history/<stem>.<UTC timestamp>.png``."""
+    """Masks as ``<root>/label/<stem>.png`` (0/255, one channel); each overwritten version is
+    kept as ``label/.history/<stem>.<UTC timestamp>.png``."""
 
-    def __init__(self, label_dir: str):
-        self.label_dir = label_dir
-        self.history_dir = osp.join(label_dir, HISTORY_DIR)
-        self._lock = threading.Lock()
+    def __init__(self, root: str):
+        self.root = root
+        self._lock = root_lock(root)
+
+    @property
+    def history_dir(self) -> str:
+        return resolve_inside(self.root, f'{LABEL_DIR}/{HISTORY_DIR}')
 
     def path(self, stem: str) -> str:
-        return osp.join(self.label_dir, stem + '.png')
+        return resolve_inside(self.root, f'{LABEL_DIR}/{stem}.png')
 
     def load(self, stem: str) -> Optional[np.ndarray]:
         """The stored mask as bool ``H x W`` (any nonzero value is change), or None."""
@@ -77,36 +113,43 @@ class MaskStore:
 
     def history(self, stem: str) -> List[str]:
         """File names of the kept versions of ``stem``, oldest first."""
-        if not osp.isdir(self.history_dir):
+        history_dir = self.history_dir
+        if not osp.isdir(history_dir):
             return []
         pattern = re.compile(re.escape(stem) + r'\.\d{8}T\d{12}Z(-\d+)?\.png')
-        return sorted(f for f in os.listdir(self.history_dir) if pattern.fullmatch(f))
+        return sorted(f for f in os.listdir(history_dir) if pattern.fullmatch(f))
 
     def _history_path(self, stem: str) -> str:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%S%fZ')
-        path, n = osp.join(self.history_dir, f'{stem}.{stamp}.png'), 1
+        history_dir = self.history_dir
+        path, n = osp.join(history_dir, f'{stem}.{stamp}.png'), 1
         while osp.exists(path):  # two saves within a microsecond
-            path, n = osp.join(self.history_dir, f'{stem}.{stamp}-{n}.png'), n + 1
+            path, n = osp.join(history_dir, f'{stem}.{stamp}-{n}.png'), n + 1
         return path
 
 
 class JsonStore:
-    """A JSON object in one file, rewritten atomically on every change."""
+    """A JSON object in the file ``<root>/<name>``, rewritten atomically on every change."""
 
-    def __init__(self, path: str):
-        self.path = path
-        self._lock = threading.Lock()
+    def __init__(self, root: str, name: str):
+        self.root, self.name = root, name
+        self._lock = root_lock(root)
+
+    @property
+    def path(self) -> str:
+        return resolve_inside(self.root, self.name)
 
     def read(self) -> Dict:
-        if not osp.isfile(self.path):
+        path = self.path
+        if not osp.isfile(path):
             return {}
-        with open(self.path) as f:
+        with open(path) as f:
             try:
                 data = json.load(f)
             except json.JSONDecodeError as e:
-                raise ValueError(f'{self.path} is not valid JSON: {e}') from e
+                raise ValueError(f'{path} is not valid JSON: {e}') from e
         if not isinstance(data, dict):
-            raise ValueError(f'{self.path} must hold a JSON object, got {type(data).__name__}')
+            raise ValueError(f'{path} must hold a JSON object, got {type(data).__name__}')
         return data
 
     def update(self, key: str, value) -> Dict:

@@ -8,21 +8,21 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmseg.structures import SegDataSample
 
 from cdkd.models.utils import probability_from_seg_logits
 from cdkd.registry import MODELS
 from cdkd.utils import register_all_modules
 
-from .checkpoint import resolve_checkpoint
+from .checkpoint import load_weights_strictly, resolve_checkpoint
 
 ANNOTATION_LOADERS = ('LoadChangeAnnotation', )
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None) -> torch.nn.Module:
-    """Build the model of ``config`` and load ``checkpoint`` (a file or a work dir)."""
+    """Build the model of ``config`` and load ``checkpoint`` (a file or a work dir) strictly:
+    missing, unexpected or differently shaped keys raise ``ValueError`` naming them."""
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
@@ -32,8 +32,9 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     model_cfg.pop('init_cfg', None)
     model_cfg.get('backbone', {}).pop('init_cfg', None)  # no pretrained download at inference
     model = MODELS.build(model_cfg)
-    if checkpoint is not None:
-        ckpt = load_checkpoint(model, resolve_checkpoint(checkpoint), map_location='cpu')
+    if checkpoint is not None:  # strictly: a checkpoint of another architecture is an error
+        ckpt = load_weights_strictly(model, resolve_checkpoint(checkpoint),
+                                     getattr(cfg, 'filename', None))
         meta = ckpt.get('meta', {})
         if 'dataset_meta' in meta:
             model.dataset_meta = meta['dataset_meta']
@@ -48,6 +49,14 @@ def build_inference_pipeline(cfg: Config) -> Compose:
     steps = [step for step in cfg.test_dataloader.dataset.pipeline
              if step['type'] not in ANNOTATION_LOADERS]
     return Compose(steps)
+
+
+def band_selections(cfg: Config) -> List[list]:
+    """The ``bands`` of every ``MultiImgSelectBands`` step of the inference pipeline, in order
+    (scene inference applies them to the rasters it reads)."""
+    from cdkd.datasets.transforms import MultiImgSelectBands
+    return [step.bands for step in build_inference_pipeline(cfg).transforms
+            if isinstance(step, MultiImgSelectBands)]
 
 
 @torch.no_grad()

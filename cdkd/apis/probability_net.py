@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cdkd.models.utils import change_logit, export_module
+from cdkd.models.utils import export_module, logits_to_probability
 from cdkd.registry import MODELS
 
 
@@ -21,8 +21,11 @@ class ChangeProbabilityNet(nn.Module):
     """``(N, sum(temporal_bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
 
     Normalises with the detector's data preprocessor statistics, runs ``model.export_module()``,
-    resizes the logits to the input size as mmseg does, and applies sigmoid (single logit) or the
-    softmax change channel (two classes). H and W should be multiples of the preprocessor's
+    resizes the logits to the input size as mmseg does, and turns them into the probability that
+    ``tools/test.py`` scores (:func:`cdkd.models.utils.logits_to_probability`: sigmoid of a single
+    logit, the softmax change channel of two classes, or the network's own mapping such as
+    KD-MSI's ``CAM(G_t)`` for ``test_cfg.output='teacher'``; a CAM is normalised per input, i.e.
+    per tile in scene inference). H and W should be multiples of the preprocessor's
     ``size_divisor`` (32 for ResNet encoders), as they are after its padding.
 
     With ``tta_model`` (see :func:`build_tta_model`), the normalised batch goes to its
@@ -60,7 +63,7 @@ class ChangeProbabilityNet(nn.Module):
         logits = self.network(normalised, mode='tensor')
         logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
                                align_corners=self.align_corners)
-        return torch.sigmoid(change_logit(logits))[:, None]
+        return logits_to_probability(self.network, logits)[:, None]
 
 
 def build_tta_model(model: nn.Module) -> nn.Module:
@@ -83,12 +86,3 @@ def build_tta_model(model: nn.Module) -> nn.Module:
         raise TypeError(f'tta_model type {tta_cfg.get("type")!r} has no change_probability(inputs) '
                         'for tensor-level prediction; use MultiScaleChangeTTA')
     return tta_model.eval()
-
-
-def change_threshold(model: nn.Module) -> float:
-    """The probability above which a pixel is changed: the single-logit head's ``threshold``
-    (as mmseg post-processing uses it), else 0.5 (argmax of two classes)."""
-    head = getattr(export_module(model), 'decode_head', None)
-    if head is not None and getattr(head, 'out_channels', 2) == 1:
-        return float(head.threshold)
-    return 0.5

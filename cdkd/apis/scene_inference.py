@@ -14,7 +14,7 @@ import os.path as osp
 import sys
 import time
 import warnings
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -72,11 +72,59 @@ def check_same_grid(src_t1, src_t2, path_t1: str, path_t2: str) -> None:
                          ' co-register them, or resample the second onto the first (--resample-b)')
 
 
-def _read_window(src, bands: int, x: int, y: int, width: int, height: int) -> np.ndarray:
-    """The first ``bands`` bands of a window as float32 ``(bands, height, width)``."""
+def check_footprints_overlap(src_t1, src_t2, path_t1: str, path_t2: str) -> None:
+    """Before warping t2 onto t1's grid: their footprints must overlap (else every output pixel
+    would be nodata); the error names both footprints (bounds and CRS)."""
+    from rasterio.warp import transform_bounds
+    b1, b2 = tuple(src_t1.bounds), tuple(src_t2.bounds)
+    b2_on_t1 = b2
+    if src_t1.crs and src_t2.crs and src_t1.crs != src_t2.crs:
+        b2_on_t1 = tuple(transform_bounds(src_t2.crs, src_t1.crs, *b2))
+
+    def ranges(b):  # (left, bottom, right, top); bottom > top without georeferencing
+        return sorted((b[0], b[2])), sorted((b[1], b[3]))
+
+    (x1, y1), (x2, y2) = ranges(b1), ranges(b2_on_t1)
+    if x2[0] < x1[1] and x1[0] < x2[1] and y2[0] < y1[1] and y1[0] < y2[1]:
+        return
+    on_t1 = f', {tuple(round(v, 6) for v in b2_on_t1)} in CRS {src_t1.crs}' \
+        if b2_on_t1 != b2 else ''
+    raise ValueError(f'{path_t1} (bounds {b1}, CRS {src_t1.crs}) and {path_t2} (bounds {b2}, CRS '
+                     f'{src_t2.crs}{on_t1}) do not overlap: resampling t2 onto t1 would give an '
+                     'all-nodata change map; check that both images cover the same area')
+
+
+def select_bands(counts: Sequence[int], selections: Sequence[Sequence], paths: Sequence[str]):
+    """Per date, the 0-based raster bands the model sees: each of ``selections`` (the ``bands``
+    of the config's ``MultiImgSelectBands`` steps, in pipeline order; ``None`` keeps a date)
+    applied to ``range(count)``, exactly as the transform indexes the loaded image."""
+    indices = [list(range(int(c))) for c in counts]
+    for selection in selections:
+        if len(selection) != len(indices):
+            raise ValueError(f'the config selects bands for {len(selection)} dates '
+                             f'(MultiImgSelectBands(bands={list(selection)})), scene inference '
+                             f'reads {len(indices)} ({", ".join(paths)})')
+        for date, keep in enumerate(selection):
+            if keep is None:
+                continue
+            n = len(indices[date])
+            if any(not -n <= k < n for k in keep):
+                raise ValueError(f'{paths[date]}: bands {list(keep)} requested (the config\'s '
+                                 f'MultiImgSelectBands) but the image has {n}')
+            indices[date] = [indices[date][k] for k in keep]
+    return [tuple(i) for i in indices]
+
+
+def _read_window(src, bands: Sequence[int], x: int, y: int, width: int,
+                 height: int) -> np.ndarray:
+    """Bands ``bands`` (0-based, repeats allowed) of a window as float32 ``(len, height, width)``."""
     from rasterio.windows import Window
-    return src.read(indexes=list(range(1, bands + 1)), window=Window(x, y, width, height),
+    unique = sorted(set(bands))
+    data = src.read(indexes=[b + 1 for b in unique], window=Window(x, y, width, height),
                     out_dtype='float32')
+    if list(bands) == unique:
+        return data
+    return data[[unique.index(b) for b in bands]]
 
 
 def _valid_rows(src, y: int, height: int) -> np.ndarray:
@@ -162,6 +210,7 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
                 polygons_path: Optional[str] = None,
                 resample_t2: bool = False,
                 expected_bands: Optional[tuple] = None,
+                band_selections: Sequence[Sequence] = (),
                 device: str = 'cpu',
                 gdal_cache_mb: int = 128,
                 progress: bool = True) -> dict:
@@ -172,7 +221,10 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
     Optionally ``prob_path`` (uint8 ``round(p * 255)`` with a nodata mask band, or float32 with NaN
     nodata) and ``polygons_path`` (GeoJSON of the changed regions, see :mod:`.polygons`). Outputs
     appear atomically (temp file + rename). ``resample_t2`` warps the second raster onto the first's
-    grid (bilinear) instead of requiring the same grid. GDAL's block cache is capped at
+    grid (bilinear) instead of requiring the same grid; their footprints must overlap.
+    ``band_selections`` are the config's ``MultiImgSelectBands`` band lists (see
+    :func:`select_bands`), so a scene is fed as ``tools/test.py`` feeds an image; the selected
+    band counts must equal ``expected_bands``. GDAL's block cache is capped at
     ``gdal_cache_mb`` (its default, 5 % of RAM, would otherwise grow with the scene). Returns a
     summary dict.
     """
@@ -180,12 +232,12 @@ def infer_scene(predict_probs: Callable[[torch.Tensor], torch.Tensor],
     with rasterio.Env(GDAL_CACHEMAX=int(gdal_cache_mb)):  # values < 100000 are megabytes
         return _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch_size,
                             threshold, prob_path, prob_dtype, polygons_path, resample_t2,
-                            expected_bands, device, progress)
+                            expected_bands, band_selections, device, progress)
 
 
 def _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch_size, threshold,
-                 prob_path, prob_dtype, polygons_path, resample_t2, expected_bands, device,
-                 progress):
+                 prob_path, prob_dtype, polygons_path, resample_t2, expected_bands,
+                 band_selections, device, progress):
     rasterio = _rasterio()
     from rasterio.vrt import WarpedVRT
     from rasterio.enums import Resampling
@@ -202,16 +254,22 @@ def _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch
     outputs = None
     try:
         if resample_t2:  # the alpha band marks pixels outside t2's footprint (and its nodata)
+            check_footprints_overlap(src_t1, src_t2_file, path_t1, path_t2)
             src_t2 = WarpedVRT(src_t2_file, crs=src_t1.crs or src_t2_file.crs,
                                transform=src_t1.transform, width=src_t1.width,
                                height=src_t1.height, resampling=Resampling.bilinear,
                                add_alpha=True)
         else:
             check_same_grid(src_t1, src_t2, path_t1, path_t2)
-        bands = (src_t1.count, src_t2_file.count)
+        counts = (src_t1.count, src_t2_file.count)
+        indices = select_bands(counts, band_selections, (path_t1, path_t2))
+        bands = tuple(len(i) for i in indices)
         if expected_bands is not None and tuple(expected_bands) != bands:
-            raise ValueError(f'{path_t1} and {path_t2} have {bands[0]} and {bands[1]} bands, the '
-                             f'model expects temporal_bands={tuple(expected_bands)}')
+            selected = f' ({bands[0]} and {bands[1]} after the config\'s band selection)' \
+                if bands != counts else ''
+            raise ValueError(f'{path_t1} and {path_t2} have {counts[0]} and {counts[1]} bands'
+                             f'{selected}, the model expects temporal_bands='
+                             f'{tuple(expected_bands)}')
         height, width = src_t1.height, src_t1.width
         rows, cols = tile_origins(height, tile, overlap), tile_origins(width, tile, overlap)
         weight = blend_weight(tile, overlap)
@@ -227,8 +285,8 @@ def _infer_scene(predict_probs, path_t1, path_t2, out_path, tile, overlap, batch
                 xs = cols[b:b + batch_size]
                 tile_w = min(tile, width)
                 crops = np.stack([np.concatenate([
-                    _read_window(src, n, x, y, tile_w, strip_h)
-                    for src, n in ((src_t1, bands[0]), (src_t2, bands[1]))]) for x in xs])
+                    _read_window(src, idx, x, y, tile_w, strip_h)
+                    for src, idx in ((src_t1, indices[0]), (src_t2, indices[1]))]) for x in xs])
                 probs = predict_probs(torch.from_numpy(_pad_to(crops, tile)).to(device))
                 probs = probs.reshape(len(xs), tile, tile).float().cpu().numpy()
                 for x, p in zip(xs, probs):

@@ -7,8 +7,8 @@ from collections import Counter
 from mmengine.dataset import BaseDataset
 
 from cdkd.registry import DATASETS
+from .transforms.loading import LABEL_ENCODINGS
 
-LABEL_ENCODINGS = ('0_255', '0_1', 'auto', 'threshold')
 SEG_KEY = 'seg_map_path'
 FIRST_KEYS = ('img_path_from', 'img_path_to')
 
@@ -38,7 +38,8 @@ class BiTemporalCDDataset(BaseDataset):
         data_prefix: folder per key; defaults to the class's ``DEFAULT_PREFIX``.
         img_suffix / seg_map_suffix: file suffixes of images / masks.
         ann_file: optional list of sample names.
-        label_encoding: how masks encode change: '0_255', '0_1', 'auto' or 'threshold'.
+        label_encoding: how masks encode change: '0_255', '0_1', '1_2' (OSCD: 1 unchanged,
+            2 changed), 'auto' or 'threshold' (see ``encode_change_mask``).
         **kwargs: mmengine ``BaseDataset`` arguments (pipeline, test_mode, indices,
             serialize_data, lazy_init, max_refetch, ...).
     """
@@ -67,12 +68,21 @@ class BiTemporalCDDataset(BaseDataset):
         super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root or '',
                          data_prefix=prefix, **kwargs)
 
-    def _check_folders(self):
+    def check_data_exists(self):
+        """Raise ``FileNotFoundError`` naming the first missing ``data_root``, ``data_prefix``
+        folder or ``ann_file``. Cheap (no listing): tools call it on a lazily built dataset
+        before training or testing starts (``cdkd.utils.check_loader_data``)."""
         if self.data_root and not osp.isdir(self.data_root):
             raise FileNotFoundError(f'data_root {self.data_root} does not exist')
         for key, folder in self.data_prefix.items():
             if not osp.isdir(folder):
                 raise FileNotFoundError(f'folder {folder} (data_prefix {key!r}) does not exist')
+        if self.ann_file and not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'ann_file {self.ann_file} does not exist')
+
+    def data_folders(self):
+        """The folders this dataset reads (``data_prefix`` joined with ``data_root``)."""
+        return list(self.data_prefix.values())
 
     def _sample_names(self):
         first = self.data_prefix['img_path_from']
@@ -109,7 +119,7 @@ class BiTemporalCDDataset(BaseDataset):
         return names
 
     def load_data_list(self):
-        self._check_folders()
+        self.check_data_exists()
         names = self._sample_names()
         folders = {k: self.data_prefix[k] for k in self.image_keys}
         seg_folder = self.data_prefix.get(SEG_KEY)

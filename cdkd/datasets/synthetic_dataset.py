@@ -120,6 +120,13 @@ class SyntheticCDDataset(BiTemporalCDDataset):
             self.generator_args['sar_looks'] = sar_looks
         super().__init__(data_root=data_root, data_prefix=data_prefix, **kwargs)
 
+    def check_data_exists(self):
+        """An absent or empty ``data_root`` is generated on first use (nothing is missing);
+        otherwise its folders must exist as for any folder dataset."""
+        root = self.data_root
+        if osp.isdir(root) and os.listdir(root):
+            super().check_data_exists()
+
     def load_data_list(self):
         ensure_synthetic_cd(self.data_root, **self.generator_args)
         return super().load_data_list()

@@ -17,7 +17,7 @@ no errors (``FP + FN == 0``), else the value of a failed one. Concretely an agre
 otherwise; an error rate (FPR, FNR, FP_union, FN_union) with a zero denominator has a zero
 numerator, and is 0.
 """
-from typing import Dict, Union
+from typing import Dict, Optional, Union
 
 import numpy as np
 import torch
@@ -141,3 +141,24 @@ def change_scores(cm: ArrayLike) -> Dict[str, float]:
     scores['mIoU'] = (scores['IoU'] + scores['IoU_unchanged']) / 2
     scores['mF1'] = (scores['F1'] + scores['F1_unchanged']) / 2
     return {name: scores[name] for name in CHANGE_SCORE_NAMES}
+
+
+def degenerate_split_message(cm: ArrayLike) -> Optional[str]:
+    """Why the scores of a (summed) confusion matrix say little, or None when they are meaningful.
+
+    The 0/0 convention gives every agreement score 1 when nothing is wrong, so a split with no
+    scored pixel (all ``ignore_index``) or with no changed pixel in its ground truth (and an empty
+    prediction) reports perfect scores. Metrics warn with this message once per evaluation.
+    """
+    cm = cm.cpu().numpy() if isinstance(cm, torch.Tensor) else np.asarray(cm)
+    tn, fp, fn, tp = (int(v) for v in cm.reshape(-1))
+    if tn + fp + fn + tp == 0:
+        return ('no pixel of this split was scored (every ground-truth pixel is ignore_index): '
+                'all scores are the 0/0 convention (1), not a measurement; check the labels, '
+                'label_encoding and ignore_index')
+    if tp + fn == 0:
+        return (f'the ground truth of this split has no changed pixel ({tn + fp} scored pixels, '
+                'all unchanged): Recall is 0/0 and the change-class scores (Precision, Recall, F1, '
+                'IoU) are the 0/0 convention (1 for an empty prediction, else 0), not a '
+                'measurement; check the labels and label_encoding')
+    return None

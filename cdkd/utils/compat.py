@@ -8,11 +8,13 @@
    files you trust.
 2. mmengine writes checkpoints in place, so a run killed while saving leaves a truncated ``.pth``
    (and can destroy the previous file of that name). cdkd saves local checkpoints to a temporary file
-   in the same folder and renames it into place.
+   in the same folder and renames it into place (``cdkd.utils.atomic_write``); torch's error for an
+   unreadable checkpoint ("PytorchStreamReader failed ...") is re-raised naming the file.
 3. mmengine's ``--launcher pytorch`` calls ``torch.cuda.set_device`` unconditionally, which a CPU
    build of torch cannot do; without CUDA cdkd initialises the process group (gloo) directly.
+4. ``torchvision://`` checkpoint names resolve without importing torchvision
+   (:mod:`cdkd.utils.pretrained`).
 """
-import os
 import os.path as osp
 
 import mmengine.dist.utils as mmengine_dist_utils
@@ -21,36 +23,36 @@ import mmengine.runner.runner as mmengine_runner
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .atomic_write import atomic_open
+
 _PATCHED = False
 _mmengine_save_checkpoint = mmengine_checkpoint.save_checkpoint
 _mmengine_init_dist_pytorch = mmengine_dist_utils._init_dist_pytorch
 
 
 def load_local_checkpoint(filename: str, map_location=None):
-    """mmengine's local loader with ``weights_only=False``."""
+    """mmengine's local loader with ``weights_only=False``; a file torch cannot read (truncated,
+    not a checkpoint) is an error naming it. Every checkpoint load of cdkd's tools and of
+    mmengine's runner (``load_from``, ``--resume``) goes through this loader."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} does not exist')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=False)
+    except Exception as e:
+        raise RuntimeError(
+            f'cannot read checkpoint {filename} ({osp.getsize(filename)} bytes): '
+            f'{type(e).__name__}: {e}. A truncated file (a copy or download that did not finish, '
+            'a run killed by an older version while saving) or a file that is not a PyTorch '
+            'checkpoint gives this error.') from e
 
 
 def save_checkpoint_atomic(checkpoint, filename, file_client_args=None, backend_args=None):
     """Save local checkpoints all-or-nothing; remote URIs go to mmengine unchanged."""
     if '://' in str(filename) or file_client_args is not None or backend_args is not None:
         return _mmengine_save_checkpoint(checkpoint, filename, file_client_args, backend_args)
-    filename = osp.expanduser(str(filename))
-    folder = osp.dirname(osp.abspath(filename))
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(filename)}.tmp-{os.getpid()}')
-    try:
-        with open(tmp, 'wb') as f:
-            torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filename)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(osp.expanduser(str(filename))) as f:
+        torch.save(checkpoint, f)
 
 
 def init_dist_pytorch_cpu_safe(backend, init_backend='torch', **kwargs) -> None:
@@ -70,4 +72,6 @@ def apply_compat_patches() -> None:
     mmengine_checkpoint.save_checkpoint = save_checkpoint_atomic
     mmengine_runner.save_checkpoint = save_checkpoint_atomic
     mmengine_dist_utils._init_dist_pytorch = init_dist_pytorch_cpu_safe
+    from .pretrained import register_pretrained_schemes
+    register_pretrained_schemes()
     _PATCHED = True

@@ -149,3 +149,83 @@ def test_unreadable_image_is_reported_as_json(client, data_root):
     assert response.status_code == 500
     assert 'cannot decode image' in response.get_json()['error']
     assert 'A/p1.png' in response.get_json()['error']
+
+
+@pytest.mark.parametrize('body', [
+    dict(data='change', content_type='text/plain'),          # not JSON
+    dict(data='{"label": ', content_type='application/json'),  # broken JSON
+    dict(json=['change']),                                    # a list
+    dict(json='change'),                                      # a bare string
+    dict(json={'lable': 'change'}),                           # no "label" key
+])
+def test_label_put_with_a_bad_body_is_400_and_keeps_the_label(client, data_root, body):
+    assert client.put('/api/pairs/p0.png/label', json={'label': 'change'}).status_code == 200
+    before = (data_root / 'image_labels.json').read_bytes()
+    response = client.put('/api/pairs/p0.png/label', **body)
+    assert response.status_code == 400
+    assert '"label"' in response.get_json()['error']
+    assert (data_root / 'image_labels.json').read_bytes() == before
+
+
+@pytest.mark.parametrize('body', [dict(json=['p1.png']), dict(data='p1.png')])
+def test_state_put_with_a_bad_body_is_400(client, data_root, body):
+    response = client.put('/api/state', **body)
+    assert response.status_code == 400 and 'last_pair' in response.get_json()['error']
+    assert not (data_root / '.cdkd_annotation_state.json').exists()
+
+
+def test_empty_mask_body_is_400_with_a_message(client, data_root):
+    response = client.put('/api/pairs/p0.png/mask.png', data=b'')
+    assert response.status_code == 400 and 'empty' in response.get_json()['error']
+    response = client.put('/api/pairs/p0.png/mask.png', json=[1, 2])
+    assert response.status_code == 400 and 'not a PNG' in response.get_json()['error']
+    assert not (data_root / 'label').exists()
+
+
+def png_declaring(width, height):
+    """A small PNG whose IHDR (with a valid CRC) declares ``width x height``."""
+    import struct
+    import zlib
+    content = bytearray(png_bytes(np.zeros((8, 8), np.uint8)))
+    ihdr = bytes(content[12:16]) + struct.pack('>II', width, height) + bytes(content[24:29])
+    content[16:24] = struct.pack('>II', width, height)
+    content[29:33] = struct.pack('>I', zlib.crc32(ihdr))
+    return bytes(content)
+
+
+def test_huge_declared_png_is_refused_before_decoding(client, data_root, monkeypatch):
+    from cdkd.annotation import storage
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError('the PNG was decoded')
+
+    assert client.get('/api/pairs/p0.png/meta').status_code == 200  # the image itself is cached
+    monkeypatch.setattr(storage.cv2, 'imdecode', no_decoding)
+    response = client.put('/api/pairs/p0.png/mask.png', data=png_declaring(20000, 20000))
+    assert response.status_code == 400
+    assert '20000 x 20000' in response.get_json()['error']
+    assert not (data_root / 'label').exists()
+
+
+def test_symlinked_history_folder_is_refused(client, data_root, tmp_path):
+    first = np.zeros((64, 80), np.uint8)
+    assert client.put('/api/pairs/p0.png/mask.png', data=png_bytes(first)).status_code == 200
+    saved = (data_root / 'label' / 'p0.png').read_bytes()
+    target = tmp_path / 'elsewhere'
+    target.mkdir()
+    os.symlink(target, data_root / 'label' / '.history')
+    response = client.put('/api/pairs/p0.png/mask.png', data=png_bytes(first + 255))
+    assert response.status_code == 400 and 'outside the data root' in response.get_json()['error']
+    assert os.listdir(target) == []
+    assert (data_root / 'label' / 'p0.png').read_bytes() == saved
+
+
+def test_symlinked_image_labels_file_is_refused(client, data_root, tmp_path):
+    outside = tmp_path / 'outside_labels.json'
+    outside.write_text('{"secret.png": "change"}')
+    os.symlink(outside, data_root / 'image_labels.json')
+    assert client.get('/api/labels').status_code == 400
+    assert client.get('/api/pairs/p0.png/meta').status_code == 400
+    assert client.put('/api/pairs/p0.png/label', json={'label': 'change'}).status_code == 400
+    assert outside.read_text() == '{"secret.png": "change"}'
+    assert os.path.islink(data_root / 'image_labels.json')

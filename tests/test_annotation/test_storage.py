@@ -29,7 +29,7 @@ def test_atomic_write_leaves_old_file_when_the_rename_fails(tmp_path, monkeypatc
 
 
 def test_mask_store_keeps_every_overwritten_version(tmp_path):
-    store = MaskStore(str(tmp_path / 'label'))
+    store = MaskStore(str(tmp_path))
     first = np.zeros((4, 5), bool)
     first[1, 2] = True
     assert store.save('x', first) is None
@@ -66,7 +66,7 @@ def test_decode_mask_png_uses_alpha_of_rgba_and_nonzero_of_grey():
 
 
 def test_json_store_updates_and_removes_keys_atomically(tmp_path):
-    store = JsonStore(str(tmp_path / 'image_labels.json'))
+    store = JsonStore(str(tmp_path), 'image_labels.json')
     assert store.read() == {}
     store.update('a.png', 'change')
     store.update('b.png', 'no_change')
@@ -82,3 +82,30 @@ def test_check_image_label():
     assert check_image_label(None) is None
     with pytest.raises(ValueError, match='no_change'):
         check_image_label('maybe')
+
+
+def test_a_save_waits_for_another_process_holding_the_data_root_lock(tmp_path):
+    """Two tool instances on one root: a save blocks while the other process holds the lock, so
+    neither can read the previous mask while the other replaces it (no version is lost)."""
+    import subprocess
+    import sys
+    import threading
+    store = MaskStore(str(tmp_path))
+    store.save('x', np.zeros((4, 5), bool))
+    holder = subprocess.Popen(
+        [sys.executable, '-c', 'import sys; from filelock import FileLock; '
+         f'lock = FileLock({str(tmp_path / storage.LOCK_FILE)!r}); lock.acquire(); '
+         'print("held", flush=True); sys.stdin.read()'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        saver = threading.Thread(target=store.save, args=('x', np.ones((4, 5), bool)))
+        saver.start()
+        saver.join(timeout=1.0)
+        assert saver.is_alive(), 'the save did not wait for the lock of the other process'
+        assert not store.load('x').any()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    saver.join(timeout=30)
+    assert store.load('x').all() and len(store.history('x')) == 1

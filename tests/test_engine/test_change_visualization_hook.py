@@ -119,15 +119,33 @@ class CopyGtModel(BaseModel):
         return data_samples
 
 
+def test_hook_out_dir_writes_test_panels_directly(tmp_path):
+    save_dir, out_dir = str(tmp_path / 'vis'), str(tmp_path / 'panels')
+    build_visualizer(save_dir)
+    hook = ChangeVisualizationHook(draw=True, interval=1, out_dir=out_dir)
+    outputs = [make_output(write_pair(str(tmp_path), n), n) for n in ('s0', 's1')]
+    hook.after_test_iter(FakeRunner(), 0, {}, outputs)
+    hook.after_val_iter(FakeRunner(), 0, {}, outputs[:1])  # validation: the backends
+    assert sorted(os.listdir(out_dir)) == ['s0.png', 's1.png']
+    assert vis_files(save_dir) == ['val_s0_5.png']
+
+
 def test_show_dir_flow_in_runner(tmp_path):
-    """What tools/test.py --show-dir does: hook draw=True, visualizer save_dir=show_dir."""
+    """tools/test.py --show-dir DIR (its trigger_visualization_hook): the panels land directly in
+    DIR as <sample name>.png, where the README says, not in DIR/vis_data/vis_image."""
+    from argparse import Namespace
+
+    from mmengine.config import Config
+
+    from tests.test_tools.test_infer_scene_export_tools import load_tool
     show_dir = str(tmp_path / 'show')
-    default_hooks = dict(visualization=dict(type='ChangeVisualizationHook', interval=1))
-    visualizer = dict(type='ChangeLocalVisualizer', name=f'vis_{uuid.uuid4().hex}',
-                      vis_backends=[dict(type='LocalVisBackend')])
-    # trigger_visualization_hook(cfg, args)
-    default_hooks['visualization']['draw'] = True
-    visualizer['save_dir'] = show_dir
+    cfg = Config(dict(
+        default_hooks=dict(visualization=dict(type='ChangeVisualizationHook', interval=1)),
+        visualizer=dict(type='ChangeLocalVisualizer', name=f'vis_{uuid.uuid4().hex}',
+                        vis_backends=[dict(type='LocalVisBackend')])))
+    cfg = load_tool('test').trigger_visualization_hook(
+        cfg, Namespace(show=False, show_dir=show_dir, wait_time=2))
+    default_hooks, visualizer = cfg.default_hooks.to_dict(), cfg.visualizer.to_dict()
     runner = Runner(
         model=CopyGtModel(),
         work_dir=str(tmp_path / 'work'),
@@ -142,5 +160,5 @@ def test_show_dir_flow_in_runner(tmp_path):
         visualizer=visualizer,
         default_scope='cdkd')
     metrics = runner.test()
-    assert vis_files(show_dir) == ['test_t0_0.png', 'test_t1_0.png', 'test_t2_0.png']
+    assert sorted(os.listdir(show_dir)) == ['t0.png', 't1.png', 't2.png']
     assert metrics['IoU'] == pytest.approx(0.0) and metrics['OA'] == pytest.approx(0.0)

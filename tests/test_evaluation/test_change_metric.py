@@ -196,3 +196,39 @@ def test_format_only_needs_no_labels(tmp_path):
         ChangeMetric(format_only=True)
     with pytest.raises(KeyError, match='format_only'):
         ChangeMetric().process({}, [make_sample(np.ones((2, 2)), name='s1').to_dict()])
+
+
+class _Records:
+    """Collect the warnings the current MMLogger emits (it does not propagate to caplog)."""
+
+    def __enter__(self):
+        import logging
+        from mmengine.logging import MMLogger
+        self.logger = MMLogger.get_current_instance()
+        self.handler = logging.Handler(logging.WARNING)
+        self.messages = []
+        self.handler.emit = lambda record: self.messages.append(record.getMessage())
+        self.logger.addHandler(self.handler)
+        return self.messages
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+
+
+@pytest.mark.parametrize('gt,pred,expected', [
+    (np.full((2, 3), 255), np.zeros((2, 3), int), 'no pixel of this split was scored'),
+    (np.zeros((2, 3), int), np.zeros((2, 3), int), 'has no changed pixel'),
+    (np.zeros((2, 3), int), np.ones((2, 3), int), 'has no changed pixel'),
+])
+def test_degenerate_split_keeps_the_convention_and_warns_once(gt, pred, expected):
+    with _Records() as messages:
+        scores = run_metric(ChangeMetric(), [[(pred, gt)], [(pred, gt)]])
+    assert scores['F1'] == (1.0 if not pred.any() else 0.0)  # the documented 0/0 convention
+    assert len([m for m in messages if expected in m]) == 1, messages
+
+
+def test_no_warning_for_a_split_with_changed_pixels():
+    gt = np.array([[1, 0], [0, 255]])
+    with _Records() as messages:
+        run_metric(ChangeMetric(), [[(np.zeros((2, 2), int), gt)]])
+    assert not [m for m in messages if 'split' in m], messages

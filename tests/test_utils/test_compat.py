@@ -55,3 +55,46 @@ def test_interrupted_save_keeps_previous_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert torch.load(str(path))['v'].item() == 1
     assert os.listdir(tmp_path) == ['latest.pth']
+
+
+def truncated_checkpoint(tmp_path):
+    path = tmp_path / 'iter_4.pth'
+    torch.save(mmengine_like_checkpoint(), str(path))
+    content = path.read_bytes()
+    path.write_bytes(content[:len(content) // 2])  # e.g. a copy that did not finish
+    return str(path)
+
+
+def load_with_init_model(path):
+    import os.path as osp
+
+    from cdkd.apis import init_model
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    init_model(osp.join(repo, 'configs/siamese/siamfpn_r18_128x128_500it_synthetic.py'), path)
+
+
+def convert_stkd(path):
+    import importlib.util
+    import os.path as osp
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        'stkd_to_detector', osp.join(repo, 'tools/model_converters/stkd_to_detector.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.convert(path, path + '.out')
+
+
+@pytest.mark.parametrize('load', [
+    lambda path: CheckpointLoader.load_checkpoint(path, map_location='cpu'),
+    # Runner.load_checkpoint / Runner.resume (tools/test.py, load_from, --resume)
+    lambda path: mmengine_checkpoint._load_checkpoint(path, map_location='cpu'),
+    # load_checkpoint(model, ...) behind cdkd.apis.init_model (infer, infer_scene, export, annotate)
+    lambda path: mmengine_checkpoint.load_checkpoint(torch.nn.Linear(2, 2), path),
+    load_with_init_model,
+    convert_stkd,
+], ids=['CheckpointLoader', 'runner', 'load_checkpoint', 'init_model', 'stkd_converter'])
+def test_truncated_checkpoint_is_an_error_naming_the_file(tmp_path, load):
+    path = truncated_checkpoint(tmp_path)
+    with pytest.raises(RuntimeError, match='cannot read checkpoint') as err:
+        load(path)
+    assert path in str(err.value) and 'truncated' in str(err.value)

@@ -10,20 +10,17 @@ configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py) with tools/test.py or 
 import argparse
 import os
 
-import torch
-
 from cdkd.models.distillers import STKDDistiller
+from cdkd.utils.compat import load_local_checkpoint, save_checkpoint_atomic
 
 
 def convert(src: str, dst: str, source: str = 'detector') -> int:
-    checkpoint = torch.load(src, map_location='cpu', weights_only=False)
+    checkpoint = load_local_checkpoint(src, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint)
     out = dict(state_dict=STKDDistiller.detector_state_dict(state, source),
                meta=dict(checkpoint.get('meta') or {}, converted_from=os.path.abspath(src),
                          stkd_source=source))
-    tmp = dst + '.tmp'
-    torch.save(out, tmp)
-    os.replace(tmp, dst)  # never leave a half-written checkpoint
+    save_checkpoint_atomic(out, dst)  # never leave a half-written checkpoint
     return len(out['state_dict'])
 
 

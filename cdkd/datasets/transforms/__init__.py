@@ -1,4 +1,5 @@
 from .bands import MultiImgSelectBands
+from .blur import MultiImgRandomGaussianBlur
 from .formatting import PackChangeInputs
 from .geometric import (MultiImgPad, MultiImgRandomCrop, MultiImgRandomFlip,
                         MultiImgRandomResize, MultiImgRandomRotate, MultiImgRandomRotate90,
@@ -22,5 +23,5 @@ __all__ = [
     'StudentHistogramMatching', 'StudentRandomChoice', 'StudentGaussianNoise',
     'StudentSpeckleNoise', 'StudentGaussianBlur', 'StudentJPEGCompression',
     'StudentRegistrationError', 'StudentRandomErasing',
-    'MultiImgSelectBands'
+    'MultiImgSelectBands', 'MultiImgRandomGaussianBlur'
 ]

@@ -136,42 +136,77 @@ class LoadMultiImageFromFile(BaseTransform):
         return f'{self.__class__.__name__}(to_float32={self.to_float32})'
 
 
+# Raw mask values each encoding accepts and their meaning: 0 unchanged, 1 changed, 255 ignore.
+ENCODING_MAPS = {
+    '0_255': {0: 0, 255: 1},
+    '0_1': {0: 0, 1: 1, 255: 255},
+    '1_2': {1: 0, 2: 1, 255: 255},  # OSCD's raw labels: 1 no change, 2 change
+}
+LABEL_ENCODINGS = tuple(ENCODING_MAPS) + ('auto', 'threshold')
+THRESHOLD = 127  # 'threshold': > 127 is change
+
+
+def _classes_under(encoding, values):
+    """The classes (0/1) that ``encoding`` gives the raw ``values``, or None if it rejects one."""
+    if encoding == 'threshold':
+        return {int(v > THRESHOLD) for v in values}
+    mapping = ENCODING_MAPS[encoding]
+    if any(v not in mapping for v in values):
+        return None
+    return {mapping[v] for v in values} - {255}
+
+
 def _suggest_encoding(values):
-    vals = set(int(v) for v in values)
-    if vals <= {0, 1, 255}:
-        return "label_encoding='0_1' (0/1 masks, 255 = ignore)"
-    if vals <= {0, 255}:
-        return "label_encoding='0_255'"
-    return "label_encoding='threshold' (> 127 is change; for lossy or anti-aliased masks)"
+    """Advice for a mask whose values the configured encoding rejects: the exact encodings that
+    accept them *and* separate them into unchanged and changed, else 'threshold' if it does;
+    never one that makes every pixel one class (e.g. 'threshold' on OSCD's {1, 2})."""
+    vals = sorted(set(int(v) for v in values))
+    fitting, one_class = [], []
+    for encoding in tuple(ENCODING_MAPS) + ('threshold', ):
+        classes = _classes_under(encoding, vals)
+        if classes is None:
+            continue
+        (fitting if len(classes) == 2 else one_class).append((encoding, classes))
+    exact = [e for e, _ in fitting if e != 'threshold']  # 'threshold' only if nothing exact fits
+    if fitting:
+        return ' or '.join(f'label_encoding={e!r}' for e in exact or ['threshold'])
+    names = ('unchanged', 'changed')
+    note = '; '.join(f'label_encoding={e!r} would make every pixel {names[min(c)]!r}'
+                     if c else f'label_encoding={e!r} would ignore every pixel'
+                     for e, c in one_class)
+    return ('no built-in encoding separates these values into unchanged and changed: convert the '
+            'masks to 0/255 (or 0/1)' + (f' ({note})' if note else ''))
 
 
 def encode_change_mask(mask, encoding, path=''):
     """Map a raw mask to uint8 {0, 1} (+255 = ignore where the encoding allows it).
 
-    '0_255': {0, 255} -> {0, 1}, no ignore value. '0_1': {0, 1}, 255 = ignore. 'auto': either; a
-    mask containing 1 is read as '0_1', otherwise as '0_255'. 'threshold': > 127 is change.
+    '0_255': {0, 255} -> {0, 1}, no ignore value. '0_1': {0, 1}, 255 = ignore. '1_2' (OSCD's
+    raw labels): 1 -> unchanged, 2 -> changed, 255 = ignore. 'auto': '0_1' for a mask containing
+    1, otherwise '0_255'. 'threshold': > 127 is change.
     """
     if encoding == 'threshold':
-        return (mask > 127).astype(np.uint8)
+        return (mask > THRESHOLD).astype(np.uint8)
     if mask.dtype == np.uint8:
         present = np.flatnonzero(np.bincount(mask.ravel(), minlength=256))
     else:
         present = np.unique(mask)
     if encoding == 'auto':
         encoding = '0_1' if 1 in present else '0_255'
-    allowed = {'0_255': (0, 255), '0_1': (0, 1, 255)}.get(encoding)
-    if allowed is None:
-        raise ValueError(f"unknown label_encoding {encoding!r}; use '0_255', '0_1', 'auto' or "
-                         "'threshold'")
-    bad = [v for v in present if v not in allowed]
+    mapping = ENCODING_MAPS.get(encoding)
+    if mapping is None:
+        raise ValueError(f'unknown label_encoding {encoding!r}; use one of {LABEL_ENCODINGS}')
+    allowed = tuple(mapping)
+    bad = [v for v in present if v not in mapping]
     if bad:
         shown = ', '.join(str(v) for v in bad[:10]) + (' ...' if len(bad) > 10 else '')
         raise ValueError(f'change mask {path} has values {shown} outside label_encoding '
                          f'{encoding!r} (allowed {allowed}); its values are '
                          f'{[v.item() for v in present[:12]]}; try {_suggest_encoding(present)}')
-    if encoding == '0_255':
-        return (mask == 255).astype(np.uint8)
-    return mask.astype(np.uint8)
+    lut = np.zeros(256, np.uint8)
+    for raw, label in mapping.items():
+        lut[raw] = label
+    return lut[mask] if mask.dtype == np.uint8 else lut[mask.astype(np.int64)]
 
 
 @TRANSFORMS.register_module()

@@ -24,9 +24,10 @@ class ChangeVisualizationHook(Hook):
     For each output sample the hook reads all ``img_paths`` (A, B[, C]) from disk with cdkd's
     ``LoadMultiImageFromFile`` (so any band count/dtype works), and calls
     ``visualizer.add_datasample(f'{mode}_{sample_name}', imgs, data_sample=output,
-    step=runner.iter)``. With ``LocalVisBackend`` the rows land in
-    ``<visualizer.save_dir>/vis_data/vis_image``; ``tools/test.py --show-dir D`` sets the
-    visualizer's ``save_dir=D`` and this hook's ``draw=True`` (``default_hooks.visualization``).
+    step=runner.iter)``. With ``out_dir`` test panels are written straight to
+    ``<out_dir>/<sample_name>.png`` (``tools/test.py --show-dir D`` sets ``out_dir=D`` and
+    ``draw=True``, as mmdet's ``test_out_dir``); otherwise, and always during validation, they go to
+    the vis backends (``LocalVisBackend``: ``<visualizer.save_dir>/vis_data/vis_image``).
 
     Args:
         draw: draw anything at all (off by default, as in mmseg; ``--show-dir`` turns it on).
@@ -36,6 +37,7 @@ class ChangeVisualizationHook(Hook):
         wait_time: seconds a shown window stays open.
         backend_args: mmengine file-backend arguments for reading the images.
         display_bands: forwarded to the visualizer (e.g. ``(3, 2, 1)`` for Sentinel-2 RGB).
+        out_dir: folder for the test panels (``<sample_name>.png``), or None for the backends.
     """
     priority = 'NORMAL'
 
@@ -45,7 +47,8 @@ class ChangeVisualizationHook(Hook):
                  show: bool = False,
                  wait_time: float = 0.,
                  backend_args: Optional[dict] = None,
-                 display_bands=None) -> None:
+                 display_bands=None,
+                 out_dir: Optional[str] = None) -> None:
         self._visualizer: Visualizer = Visualizer.get_current_instance()
         self.interval = interval
         self.show = show
@@ -56,6 +59,7 @@ class ChangeVisualizationHook(Hook):
         self.wait_time = wait_time
         self.backend_args = backend_args.copy() if backend_args else None
         self.display_bands = display_bands
+        self.out_dir = out_dir
         self.draw = draw
         if not self.draw:
             warnings.warn('draw=False: ChangeVisualizationHook will not draw or store anything.')
@@ -83,11 +87,15 @@ class ChangeVisualizationHook(Hook):
         for output in outputs:
             img_paths = _get(output, 'img_paths') or [_get(output, 'img_path')]
             name = _get(output, 'sample_name') or osp.splitext(osp.basename(img_paths[0]))[0]
+            out_file = None
+            if self.out_dir is not None and mode == 'test' and not self.show:
+                out_file = osp.join(self.out_dir, f'{name}.png')
             self._visualizer.add_datasample(
                 f'{mode}_{name}',
                 self._load_images(img_paths),
                 data_sample=output,
                 show=self.show,
                 wait_time=self.wait_time,
+                out_file=out_file,
                 step=runner.iter,
                 display_bands=self.display_bands)

@@ -11,8 +11,11 @@ from cdkd.registry import HOOKS
 class CheckInvalidLossHook(Hook):
     """Stop training with a clear error when the loss becomes NaN or infinite.
 
-    Runs before the checkpoint hook (higher priority), so the diverged weights are never saved over
-    a good checkpoint. The message names the iteration and every loss term with its value.
+    Runs before the checkpoint hook (higher priority), so no checkpoint is written for the
+    iteration whose loss diverged. The message names the iteration and every loss term with its
+    value. The loss is that of the forward pass before the update, so weights (or BN statistics)
+    can already be non-finite under a finite loss: cdkd's ``CheckpointHook`` checks the weights
+    themselves before every save.
     """
 
     priority = 'ABOVE_NORMAL'

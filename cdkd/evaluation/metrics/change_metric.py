@@ -1,4 +1,5 @@
 """Pixel-level binary change metric over a whole split."""
+import logging
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -10,7 +11,7 @@ from mmengine.logging import MMLogger, print_log
 from mmengine.utils import mkdir_or_exist
 from prettytable import PrettyTable
 
-from cdkd.evaluation.functional import change_scores, confusion_matrix
+from cdkd.evaluation.functional import change_scores, confusion_matrix, degenerate_split_message
 from cdkd.registry import METRICS
 
 
@@ -30,6 +31,13 @@ def sample_output_name(data_sample) -> str:
     if not img_paths or img_paths[0] is None:
         raise KeyError('data sample has neither `sample_name` nor `img_paths` to name its output')
     return osp.splitext(osp.basename(img_paths[0]))[0]
+
+
+def warn_if_degenerate(cm: np.ndarray, logger: MMLogger) -> None:
+    """Log one warning when the split's summed matrix has no scored or no changed GT pixel."""
+    message = degenerate_split_message(cm)
+    if message is not None:
+        print_log(message, logger=logger, level=logging.WARNING)
 
 
 @METRICS.register_module()
@@ -61,7 +69,8 @@ class ChangeMetric(BaseMetric):
 
     A 0/0 ratio never yields NaN: agreement scores take 1 when the matrix has no error
     (FP + FN = 0, e.g. empty prediction on empty truth) and 0 otherwise; error rates take 0.
-    See :func:`cdkd.evaluation.functional.change_scores`.
+    See :func:`cdkd.evaluation.functional.change_scores`. When the split has no scored pixel
+    (all ``ignore_index``) or no changed ground-truth pixel, one warning per evaluation says so.
 
     Args:
         ignore_index: ground-truth label that is not scored. Defaults to 255.
@@ -138,6 +147,7 @@ class ChangeMetric(BaseMetric):
             cm += np.asarray(part, dtype=np.int64)
         scores = change_scores(cm)
         self._log_tables(cm, scores, logger)
+        warn_if_degenerate(cm, logger)
         return scores
 
     def _class_names(self) -> Sequence[str]:

@@ -8,6 +8,7 @@ from cdkd.evaluation.threshold_sweep import (best_threshold, sweep_confusion, sw
                                              threshold_grid)
 from cdkd.models.utils import probability_from_seg_logits
 from cdkd.registry import METRICS
+from .change_metric import warn_if_degenerate
 
 
 @METRICS.register_module()
@@ -42,7 +43,9 @@ class ThresholdSweepMetric(BaseMetric):
             self.results.append(sweep_confusion(prob, gt, self.thresholds, self.ignore_index))
 
     def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
-        scores = sweep_scores(np.sum(results, axis=0), self.thresholds)
+        matrices = np.sum(results, axis=0)
+        scores = sweep_scores(matrices, self.thresholds)
+        warn_if_degenerate(matrices[0], MMLogger.get_current_instance())  # GT rows: any threshold
         best = best_threshold(scores, self.key)
         table = ', '.join(f'{t:.2f}: {s[self.key]:.4f}' for t, s in scores.items())
         MMLogger.get_current_instance().info(f'{self.key} per threshold: {table}')

@@ -68,8 +68,9 @@ class CAMDistillationDetector(BaseSegmentor):
                            'PackChangeInputs')
         labels = torch.stack([s.gt_image_label.reshape(()) for s in data_samples]).to(
             inputs.device, torch.float32)
-        teacher_map = self.teacher(inputs)
-        student_map = self.student(inputs)
+        # float32 losses under --amp: nothing below is on autocast's low-precision op list
+        teacher_map = self.teacher(inputs).float()
+        student_map = self.student(inputs).float()
         loss_cls = F.binary_cross_entropy_with_logits(teacher_map.mean(dim=(1, 2, 3)), labels)
         cam = make_cam(teacher_map)
         if self.label_gated_cam:
@@ -77,9 +78,15 @@ class CAMDistillationDetector(BaseSegmentor):
         loss_kd = F.mse_loss(torch.sigmoid(student_map), cam.detach())
         return dict(loss_cls=loss_cls, loss_kd=self.kd_weight * loss_kd)
 
+    def logits_to_probability(self, logits: Tensor) -> Tensor:
+        """The scored map ``(N, H, W)`` of ``encode_decode``'s raw map ``(N, 1, H, W)``:
+        ``sigmoid(G_s)`` (student) or ``CAM(G_t)`` (teacher). The export protocol's hook, so
+        ``ChangeProbabilityNet`` (scene inference, ONNX) outputs what ``predict`` scores."""
+        score = logits[:, 0]
+        return torch.sigmoid(score) if self.test_cfg.output == 'student' else make_cam(score)
+
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
-        score = self.encode_decode(inputs)[:, 0]
-        prob = torch.sigmoid(score) if self.test_cfg.output == 'student' else make_cam(score)
+        prob = self.logits_to_probability(self.encode_decode(inputs))
         if data_samples is None:
             data_samples = [SegDataSample() for _ in range(inputs.shape[0])]
         return pack_probability_predictions(prob, data_samples, self.threshold)

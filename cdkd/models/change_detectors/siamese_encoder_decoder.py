@@ -23,6 +23,9 @@ class SiameseEncoderDecoder(EncoderDecoder):
         temporal_bands: number of bands of each temporal image, in input order, e.g. ``(3, 3)`` or
             ``(3, 1)`` for optical t1 + single-band SAR t2.
         backbone_t2: optional separate encoder for the second image (pseudo-Siamese).
+        stack_dates: run a shared encoder once on the date-stacked batch (default), or once per
+            date (False), so that batch-norm statistics in training are per date, as in networks
+            that call their encoder twice (SEIFNet).
     """
 
     def __init__(self,
@@ -31,6 +34,7 @@ class SiameseEncoderDecoder(EncoderDecoder):
                  neck: dict,
                  temporal_bands: Sequence[int] = (3, 3),
                  backbone_t2: Optional[dict] = None,
+                 stack_dates: bool = True,
                  **kwargs):
         super().__init__(backbone=backbone, decode_head=decode_head, neck=neck, **kwargs)
         # mmseg reads test_cfg by attribute; plain dicts come from Python (non-config) callers.
@@ -39,6 +43,7 @@ class SiameseEncoderDecoder(EncoderDecoder):
             raise ValueError(f'temporal_bands must give two band counts (t1, t2), got {temporal_bands}')
         self.temporal_bands = tuple(int(b) for b in temporal_bands)
         self.backbone_t2 = MODELS.build(backbone_t2) if backbone_t2 is not None else None
+        self.stack_dates = stack_dates
         if self.backbone_t2 is None and self.temporal_bands[0] != self.temporal_bands[1]:
             raise ValueError(
                 f'temporal_bands={self.temporal_bands} differ, so a shared encoder cannot take both '
@@ -57,6 +62,8 @@ class SiameseEncoderDecoder(EncoderDecoder):
         img1, img2 = self.split_temporal(inputs)
         if self.backbone_t2 is not None:
             return self.backbone(img1), self.backbone_t2(img2)
+        if not self.stack_dates:
+            return self.backbone(img1), self.backbone(img2)
         # One call on the date-stacked batch: same weights, half the kernel launches.
         feats = self.backbone(torch.cat([img1, img2], dim=0))
         n = img1.shape[0]

@@ -1,3 +1,4 @@
+from .seifnet_head import SEIFNetHead, SupervisedAttention
 from .tinycd_head import TinyCDHead
 
-__all__ = ['TinyCDHead']
+__all__ = ['SEIFNetHead', 'SupervisedAttention', 'TinyCDHead']

@@ -1,3 +1,4 @@
+from .color_jitter_student_view import ColorJitterBlurStudentView
 from .configurable_distiller import ConfigurableDistiller
 from .connectors import ChangeLogitConnector, ConvModuleConnector
 from .recorders import ModuleOutputRecorder, RecorderManager
@@ -6,7 +7,7 @@ from .teacher_student_distiller import TeacherStudentDistiller, build_teacher
 from .teacher_weighting import ChangeAreaTeacherAssigner, change_area_ratio
 
 __all__ = [
-    'ModuleOutputRecorder', 'RecorderManager', 'STKDDistiller', 'ConfigurableDistiller',
-    'ConvModuleConnector', 'ChangeLogitConnector', 'TeacherStudentDistiller', 'build_teacher',
-    'ChangeAreaTeacherAssigner', 'change_area_ratio'
+    'ColorJitterBlurStudentView', 'ModuleOutputRecorder', 'RecorderManager', 'STKDDistiller',
+    'ConfigurableDistiller', 'ConvModuleConnector', 'ChangeLogitConnector',
+    'TeacherStudentDistiller', 'build_teacher', 'ChangeAreaTeacherAssigner', 'change_area_ratio'
 ]

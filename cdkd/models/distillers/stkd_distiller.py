@@ -18,8 +18,10 @@ class STKDDistiller(BaseModel):
     """Trains any cdkd change detector with STKDNet's perturbation self-distillation.
 
     One training step runs the *teacher view* (the original pair, ``inputs``) and the *student
-    view* (the pair with B perturbed, ``data_sample.student_inputs`` as packed by
-    ``PackChangeInputs``) through the same network and returns
+    view* (the pair with B perturbed: ``student_augment`` applied to the preprocessed batch when
+    given, as STKDNet's official code does, else ``data_sample.student_inputs`` as packed by
+    ``PackChangeInputs`` from a ``Student*`` pipeline transform) through the same network and
+    returns
 
     - ``teacher.*``: the supervised losses of the original pair x ``teacher_sup_weight``,
     - ``student.*``: the supervised losses of the perturbed pair x ``student_sup_weight``,
@@ -34,7 +36,10 @@ class STKDDistiller(BaseModel):
     Args:
         detector: config of the change detector (with its ``data_preprocessor``), e.g. a
             ``SiameseEncoderDecoder``.
-        distill_loss: logit distillation loss config, or None for none.
+        distill_loss: logit distillation loss config, or None for none (STKDNet's own:
+            ``HardTargetBCEDiceLoss`` with ``loss_weight=0.1``).
+        student_augment: batch-level student view (e.g. ``ColorJitterBlurStudentView``) applied
+            to the normalised inputs; None: the pipeline's ``student_inputs``.
         feature_losses: ``[dict(source='neck', loss=dict(type='FeatureDistillLoss'))]``: modules
             (paths in the detector) whose outputs are distilled too.
         teacher_sup_weight, student_sup_weight: weights of the two supervised losses; a zero skips
@@ -51,6 +56,7 @@ class STKDDistiller(BaseModel):
                  detector: dict,
                  distill_loss: Optional[dict] = dict(type='PixelKLDivLoss'),
                  feature_losses: Sequence[dict] = (),
+                 student_augment: Optional[dict] = None,
                  teacher_sup_weight: float = 1.0,
                  student_sup_weight: float = 1.0,
                  detach_teacher: bool = True,
@@ -72,6 +78,7 @@ class STKDDistiller(BaseModel):
                              f"'ema_teacher', got {test_with!r}")
         self.test_with = test_with
         self.distill_loss = MODELS.build(distill_loss) if distill_loss else None
+        self.student_augment = MODELS.build(student_augment) if student_augment else None
         self.feature_sources = [f['source'] for f in feature_losses]
         self.feature_losses = nn.ModuleList([MODELS.build(f['loss']) for f in feature_losses])
         self.student_recorders = [ModuleOutputRecorder(s).register(self.detector)
@@ -117,8 +124,13 @@ class STKDDistiller(BaseModel):
             losses.update(self.detector._auxiliary_head_forward_train(feats, data_samples))
         return {k: v * weight if 'loss' in k else v for k, v in losses.items()}
 
-    def student_view(self, data_samples) -> Tensor:
-        """Normalised, batched student inputs from the packed ``student_inputs`` of the samples."""
+    def student_view(self, inputs: Tensor, data_samples) -> Tensor:
+        """Normalised, batched student inputs: ``student_augment(inputs)``, or the packed
+        ``student_inputs`` of the samples."""
+        if self.student_augment is not None:
+            pre = self.data_preprocessor
+            return self.student_augment(inputs, self.detector.temporal_bands,
+                                        getattr(pre, 'mean', None), getattr(pre, 'std', None))
         if not all('student_inputs' in s for s in data_samples):
             raise KeyError('STKDDistiller needs a student view: put a Student* perturbation '
                            '(e.g. StudentRandomChoice) before PackChangeInputs in the train '
@@ -144,7 +156,7 @@ class STKDDistiller(BaseModel):
         else:
             with torch.no_grad():
                 _, teacher_logits = self._logits(self.ema_teacher, inputs, self.teacher_recorders)
-        s_feats, s_logits = self._logits(self.detector, self.student_view(data_samples),
+        s_feats, s_logits = self._logits(self.detector, self.student_view(inputs, data_samples),
                                          self.student_recorders)
         if self.student_sup_weight:
             losses.update(add_prefix(

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cdkd.registry import MODELS
+from .utils import float32_forward
 
 EPS = 1e-6
 NORMALIZATIONS = (None, 'minmax', 'sum')
@@ -46,6 +47,7 @@ class AttentionTransferLoss(nn.Module):
         return F.mse_loss(
             normalize_saliency(s, self.normalize), normalize_saliency(t.detach(), self.normalize))
 
+    @float32_forward
     def forward(self, diff_s: Tensor, diff_t: Tensor, att_s: Optional[dict],
                 att_t: Optional[dict]) -> dict:
         """Without attention maps (a model without attention modules) only the difference maps

@@ -7,6 +7,7 @@ from torch import Tensor
 
 from cdkd.registry import MODELS
 from .pixel_kl_loss import check_pair
+from .utils import float32_forward
 
 Features = Union[Tensor, Sequence[Tensor]]
 
@@ -40,6 +41,7 @@ class FeatureDistillLoss(nn.Module):
             return F.mse_loss(student, teacher)
         return (1 - F.cosine_similarity(student, teacher, dim=1, eps=1e-8)).mean()
 
+    @float32_forward
     def forward(self, student: Features, teacher: Features) -> Tensor:
         if isinstance(student, Tensor):
             return self.loss_weight * self._single(student, teacher)

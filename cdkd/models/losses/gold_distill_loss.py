@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from cdkd.registry import MODELS
 from .attention_transfer_loss import AttentionTransferLoss
 from .pixel_kl_loss import pixel_kl_div
+from .utils import float32_forward
 
 EPS = 1e-6
 
@@ -162,6 +163,7 @@ class GOLDDistillLoss(nn.Module):
             return self.weights
         return 1 - alpha, alpha, 1 - alpha
 
+    @float32_forward
     def forward(self,
                 feat_s,
                 feat_t,

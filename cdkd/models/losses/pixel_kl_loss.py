@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from cdkd.registry import MODELS
+from .utils import float32_forward
 
 
 def check_pair(student: Tensor, teacher: Tensor, name: str) -> None:
@@ -65,6 +66,7 @@ class PixelKLDivLoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
+    @float32_forward
     def forward(self, student: Tensor, teacher: Tensor,
                 valid_mask: Optional[Tensor] = None) -> Tensor:
         check_pair(student, teacher, self.__class__.__name__)

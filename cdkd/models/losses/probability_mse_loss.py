@@ -7,6 +7,7 @@ from torch import Tensor
 
 from cdkd.registry import MODELS
 from .pixel_kl_loss import check_pair, masked_mean
+from .utils import float32_forward
 
 
 def change_probabilities(logits: Tensor, temperature: float = 1.0) -> Tensor:
@@ -35,6 +36,7 @@ class ProbabilityMSELoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
+    @float32_forward
     def forward(self, student: Tensor, teacher: Tensor,
                 valid_mask: Optional[Tensor] = None) -> Tensor:
         check_pair(student, teacher, self.__class__.__name__)

@@ -1,4 +1,5 @@
+from .codem_neck import CoDEMNeck
 from .feature_fusion import FeatureFusionNeck, fuse_features
 from .tinycd_mixing_neck import TinyCDMixingNeck
 
-__all__ = ['FeatureFusionNeck', 'fuse_features', 'TinyCDMixingNeck']
+__all__ = ['CoDEMNeck', 'FeatureFusionNeck', 'fuse_features', 'TinyCDMixingNeck']

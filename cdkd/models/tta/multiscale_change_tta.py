@@ -7,7 +7,7 @@ from mmengine.model import BaseTTAModel
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from cdkd.models.utils import (change_logit, export_module, make_cam,
+from cdkd.models.utils import (change_logit, change_threshold, export_module, make_cam,
                                pack_probability_predictions)
 from cdkd.registry import MODELS
 
@@ -42,7 +42,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
             detectors return maps already upsampled to the view size, where only ``None``
             (straight to the input size, the default) keeps pixels aligned. Both agree when the
             input size is a multiple of 16 (KD-MSI's 256 x 256 patches).
-        threshold: change threshold; ``None`` takes the module's ``threshold`` (else 0.5).
+        threshold: change threshold; ``None`` takes ``change_threshold(module)`` (the prediction
+            network's own threshold, a single-logit head's, else 0.5).
     """
 
     def __init__(self, module: dict, mode: str = 'msi',
@@ -64,10 +65,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
         self.resize_mode = resize_mode
         self.output_resize_mode = output_resize_mode
         self.output_size_divisor = output_size_divisor
-        if threshold is None:
-            head = getattr(self.module, 'decode_head', None)
-            threshold = getattr(self.module, 'threshold', getattr(head, 'threshold', None))
-        self.threshold = 0.5 if threshold is None else float(threshold)
+        # None: the prediction network's own threshold (export_module: a distiller's student)
+        self.threshold = change_threshold(self.module) if threshold is None else float(threshold)
 
     def merge_preds(self, data_samples_list):
         raise NotImplementedError('MultiScaleChangeTTA builds its views from tensors in test_step; '

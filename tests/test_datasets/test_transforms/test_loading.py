@@ -123,6 +123,7 @@ def load_mask(tmp_path, mask, encoding, img_shape=None, name='m.png'):
     ('auto', [0, 255], [0, 1]),
     ('auto', [0, 1], [0, 1]),
     ('threshold', [0, 3, 100, 128, 254], [0, 0, 0, 1, 1]),
+    ('1_2', [1, 2, 255], [0, 1, 255]),  # OSCD's raw labels
 ])
 def test_label_encodings(tmp_path, encoding, raw, expected):
     mask = np.array([raw] * 3, np.uint8)
@@ -137,10 +138,27 @@ def test_wrong_encoding_names_file_values_and_fix(tmp_path):
         load_mask(tmp_path, np.array([[0, 1, 1]], np.uint8), '0_255')
     with pytest.raises(ValueError, match=r"values 128.*'threshold'"):
         load_mask(tmp_path, np.array([[0, 128, 255]], np.uint8), '0_255')
-    with pytest.raises(ValueError, match=r"values 7.*'threshold'"):
+    with pytest.raises(ValueError, match=r"values 7.*no built-in encoding separates.*"
+                                         r"'threshold' would make every pixel 'unchanged'"):
         load_mask(tmp_path, np.array([[0, 1, 7]], np.uint8), '0_1')
     with pytest.raises(ValueError, match='unknown label_encoding'):
         load_mask(tmp_path, np.array([[0, 1]], np.uint8), '0_2')
+
+
+@pytest.mark.parametrize('encoding', ['0_255', '0_1', 'auto'])
+def test_oscd_values_get_the_1_2_advice_never_a_one_class_one(tmp_path, encoding):
+    """{1, 2} under 'threshold' is all 'unchanged': the advice must be '1_2', and only that."""
+    with pytest.raises(ValueError, match=r"values .*2.*try label_encoding='1_2'$") as err:
+        load_mask(tmp_path, np.array([[1, 2, 2, 1]], np.uint8), encoding)
+    assert 'threshold' not in str(err.value)
+
+
+def test_no_advice_maps_every_pixel_to_one_class(tmp_path):
+    from cdkd.datasets.transforms.loading import _suggest_encoding
+    assert _suggest_encoding([0, 128, 255]) == "label_encoding='threshold'"
+    assert _suggest_encoding([0, 1, 255]) == "label_encoding='0_1'"
+    for values in ([3, 4], [2], [200, 250]):  # no encoding splits these into two classes
+        assert _suggest_encoding(values).startswith('no built-in encoding separates')
 
 
 def test_mask_channels(tmp_path):
