@@ -9,13 +9,15 @@ inference speed of the deployed networks (a script, not a test).
 
 Each network is what tools/export_onnx.py exports (``ChangeProbabilityNet``: raw bands -> change
 probability; a distiller config gives its student). Weights do not change the speed, so the
-checkpoint is optional. FLOPs are mmengine's ``get_model_complexity_info`` count (one
-multiply-add = one FLOP, as mmseg's tools/analysis_tools/get_flops.py reports) at ``--size``.
+checkpoint is optional. Parameters and FLOPs are tools/benchmark.py's count (mmengine's
+FlopAnalyzer, one multiply-add = one FLOP; the parameters of the modules the forward calls) at
+``--size``.
 Scene inference (needs rasterio) runs ``cdkd.apis.infer_scene`` on a synthetic ``--scene`` pair
 with 512-pixel tiles and 64 overlap (CPU only). Writes ``teacher_student_{cpu,gpu}.{md,json}``.
 """
 import argparse
 import copy
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -65,11 +67,14 @@ def load_network(config: str, checkpoint=None) -> torch.nn.Module:
 
 
 def complexity(net: torch.nn.Module, bands: int, size: int) -> dict:
-    """Parameters and FLOPs of one ``bands x size x size`` input."""
-    from mmengine.analysis import get_model_complexity_info
-    info = get_model_complexity_info(net, input_shape=(bands, size, size), show_table=False,
-                                     show_arch=False)
-    return dict(params=sum(p.numel() for p in net.network.parameters()), flops=info['flops'])
+    """Parameters (of the modules the forward calls) and FLOPs of one ``bands x size x size``
+    input: ``tools/benchmark.py``'s counter (mmengine's FlopAnalyzer)."""
+    spec = importlib.util.spec_from_file_location('cdkd_benchmark',
+                                                  osp.join(REPO, 'tools', 'benchmark.py'))
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    counted = benchmark.model_complexity(net, (bands, size, size))
+    return dict(params=counted['params'], flops=counted['flops'])
 
 
 def seconds_per_call(fn, warmup: int, iters: int) -> float:

@@ -78,10 +78,11 @@ def distiller_cfg(kind):
 
 def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None):
     cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None  # random init for every run (no ImageNet weights offline)
     if teacher_ckpt is not None:
         cfg.model = dict(type='TeacherStudentDistiller', architecture=cfg.model.to_dict(),
                          teacher=dict(model=Config.fromfile(TEACHER).model.to_dict(),
-                                      checkpoint=teacher_ckpt),
+                                      checkpoint=teacher_ckpt),  # trained: its init is unused
                          distiller=distiller_cfg(args.distill))
     train_pipeline = [
         dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),

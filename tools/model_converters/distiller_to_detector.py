@@ -12,18 +12,15 @@ tools/test.py, tools/infer.py, tools/infer_scene.py and tools/export_onnx.py.
 import argparse
 import os
 
-import torch
-
 from cdkd.models.distillers.utils import strip_prefix
+from cdkd.utils.compat import load_local_checkpoint, save_checkpoint_atomic
 
 PREFIXES = dict(student='architecture', detector='detector', ema_teacher='ema_teacher')
 
 
 def convert(src: str, dst: str, source: str = None) -> int:
     """Write the plain-detector checkpoint of ``source``; returns the number of tensors."""
-    if not os.path.isfile(src):
-        raise FileNotFoundError(f'checkpoint {src!r} not found')
-    checkpoint = torch.load(src, map_location='cpu', weights_only=False)
+    checkpoint = load_local_checkpoint(src, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint)
     if source is None:
         source = 'student' if any(k.startswith('architecture.') for k in state) else 'detector'
@@ -34,9 +31,7 @@ def convert(src: str, dst: str, source: str = None) -> int:
     out = dict(state_dict=strip_prefix(state, PREFIXES[source], kind),
                meta=dict(checkpoint.get('meta') or {}, converted_from=os.path.abspath(src),
                          distiller_source=source))
-    tmp = dst + '.tmp'
-    torch.save(out, tmp)
-    os.replace(tmp, dst)  # never leave a half-written checkpoint
+    save_checkpoint_atomic(out, dst)  # never leave a half-written checkpoint
     return len(out['state_dict'])
 
 

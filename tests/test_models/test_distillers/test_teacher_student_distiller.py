@@ -174,3 +174,14 @@ def test_inference_equals_plain_student_with_converted_weights(tmp_path, single_
         assert torch.equal(a.seg_logits.data, b.seg_logits.data)
         assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
     assert model.export_module() is model.architecture
+
+
+def test_plain_detector_refuses_a_distiller_checkpoint_with_the_converter_named(tmp_path):
+    from cdkd.apis.checkpoint import check_state_dict
+    spec, _ = save_teacher(tmp_path)
+    model = build(spec)
+    plain = MODELS.build(tiny_detector())
+    with pytest.raises(ValueError, match='distiller_to_detector.py'):
+        check_state_dict(plain, model.state_dict(), 'distill.pth')
+    check_state_dict(plain, TeacherStudentDistiller.student_state_dict(model.state_dict()),
+                     'student.pth')
