@@ -14,7 +14,8 @@ model = dict(
         norm_cfg=norm_cfg,
         act_cfg=dict(type='ReLU6'),
         norm_eval=False,
-        # Random init by default; ImageNet weights: init_cfg=dict(type='Pretrained',
-        # checkpoint='mmcls://mobilenet_v2')
+        # Random init (cdkd's offline check resolves local files, torchvision:// and open-mmlab://
+        # names; for ImageNet weights give a local mmpretrain MobileNetV2 file:
+        # init_cfg=dict(type='Pretrained', checkpoint='/path/to/mobilenet_v2.pth'))
         init_cfg=None),
     decode_head=dict(in_channels=[24, 32, 96, 320], channels=64))

@@ -3,8 +3,9 @@
 # into a one-channel attention mask, masked up-sampling and a pixel-wise classifier with one
 # sigmoid output. The official backbone is torchvision's ImageNet EfficientNet-b4 features[0:4]
 # (24/32/56 channels at strides 2/4/8); here mmseg's MobileNetV2 layers 1-3 (16/24/32 channels at
-# the same strides), random init (ImageNet: init_cfg=dict(type='Pretrained',
-# checkpoint='mmcls://mobilenet_v2')). Mask MLP widths follow the official pattern (c, c/2, c/4).
+# the same strides), random init (ImageNet: a local MobileNetV2 file as the backbone's
+# init_cfg=dict(type='Pretrained', checkpoint=...)). Mask MLP widths follow the official pattern
+# (c, c/2, c/4).
 norm_cfg = dict(type='BN', requires_grad=True)
 temporal_bands = (3, 3)
 data_preprocessor = dict(
