@@ -150,6 +150,9 @@ def test_multi_teacher_weights_per_sample(tmp_path):
     with torch.no_grad():
         ref = sum(t.decode_head(t.extract_feat(data['inputs'])) for t in model.teachers) / 3
     assert torch.allclose(mean, ref, atol=1e-6)
+    model.teacher_weighting = lambda samples: torch.tensor([[1.0, 0, 0], [0, 0, 0], [0, 0, 1.0]])
+    with pytest.raises(ValueError, match='no teacher'):
+        model.teacher_weights(data['data_samples'])
     with pytest.raises(ValueError, match='assigns 3 teachers, 2'):
         build(specs[:2], teacher_weighting=dict(type='ChangeAreaTeacherAssigner'))
 
