@@ -83,6 +83,10 @@ def check_state_dict(model: nn.Module, state_dict: Dict[str, torch.Tensor], path
     if unexpected and all(k.startswith(('detector.', 'ema_teacher.')) for k in unexpected):
         hint = ('It looks like an STKD distiller checkpoint: convert it with '
                 'tools/model_converters/stkd_to_detector.py for a plain detector config.')
+    elif unexpected and all(k.startswith(('architecture.', 'teachers.', 'distiller.'))
+                            for k in unexpected):
+        hint = ('It looks like a TeacherStudentDistiller checkpoint: convert it with '
+                'tools/model_converters/distiller_to_detector.py for the student\'s config.')
     raise ValueError(f'checkpoint {path} does not fit {model_of}: ' + '; '.join(problems) +
                      f'. {hint}')
 

@@ -26,6 +26,11 @@ def test_config_builds(path):
         assert DATASETS.get(dataset['type']) is not None, f'{loader}: {dataset["type"]}'
         for step in dataset.get('pipeline', []):
             assert TRANSFORMS.get(step['type']) is not None, f'{loader}: {step["type"]}'
+    if cfg.model.type == 'TeacherStudentDistiller':  # teacher checkpoints come from a training run
+        teachers = cfg.model.teacher if isinstance(cfg.model.teacher, list) else [cfg.model.teacher]
+        for teacher in teachers:
+            assert isinstance(teacher.checkpoint, str) and teacher.checkpoint.endswith('.pth')
+            teacher.checkpoint = None
     model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
     if 'tta_model' in cfg:  # as tools/test.py --tta builds it

@@ -1,4 +1,5 @@
-"""Turn an STKDDistiller checkpoint into a checkpoint of the plain change detector.
+"""Turn an STKDDistiller checkpoint into a checkpoint of the plain change detector
+(``distiller_to_detector.py`` with an STKD source; kept under this name for STKD users).
 
     python tools/model_converters/stkd_to_detector.py work_dirs/stkd/best_F1_iter_500.pth \
         plain.pth [--source ema_teacher]
@@ -8,20 +9,22 @@ configs/siamese/siamfpn_r18_128x128_500it_synthetic.py for
 configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py) with tools/test.py or tools/infer.py.
 """
 import argparse
-import os
+import importlib.util
+import os.path as osp
 
-from cdkd.models.distillers import STKDDistiller
-from cdkd.utils.compat import load_local_checkpoint, save_checkpoint_atomic
+
+def _general():
+    path = osp.join(osp.dirname(osp.abspath(__file__)), 'distiller_to_detector.py')
+    spec = importlib.util.spec_from_file_location('distiller_to_detector', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def convert(src: str, dst: str, source: str = 'detector') -> int:
-    checkpoint = load_local_checkpoint(src, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
-    out = dict(state_dict=STKDDistiller.detector_state_dict(state, source),
-               meta=dict(checkpoint.get('meta') or {}, converted_from=os.path.abspath(src),
-                         stkd_source=source))
-    save_checkpoint_atomic(out, dst)  # never leave a half-written checkpoint
-    return len(out['state_dict'])
+    if source not in ('detector', 'ema_teacher'):
+        raise ValueError(f"source must be 'detector' or 'ema_teacher', got {source!r}")
+    return _general().convert(src, dst, source)
 
 
 def main():

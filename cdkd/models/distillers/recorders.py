@@ -1,10 +1,14 @@
 """Forward-hook recorders of intermediate outputs, addressed by module path (after mmrazor's
 ``ModuleOutputsRecorder``)."""
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from typing import Dict, Optional
 
 import torch.nn as nn
 
+from cdkd.registry import TASK_UTILS
 
+
+@TASK_UTILS.register_module(name=['ModuleOutputRecorder', 'ModuleOutputs'])
 class ModuleOutputRecorder:
     """Records the output of ``model.get_submodule(source)`` on every forward while recording.
 
@@ -63,3 +67,53 @@ class ModuleOutputRecorder:
 
     def __repr__(self):
         return f'{self.__class__.__name__}(source={self.source!r})'
+
+
+class RecorderManager:
+    """Named recorders of one model (mmrazor's ``RecorderManager``), built from configs such as
+    ``dict(logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'))``.
+
+    ``record()`` records with all of them at once; ``get(name, data_idx)`` returns the last output
+    of a recorder, or element ``data_idx`` of it when the module returns a tuple/list (a neck's
+    levels).
+    """
+
+    def __init__(self, recorders: Optional[Dict[str, dict]] = None):
+        self.recorders = {}
+        for name, cfg in (recorders or {}).items():
+            cfg = dict(cfg)
+            cfg.setdefault('type', 'ModuleOutputs')
+            self.recorders[name] = TASK_UTILS.build(cfg)
+
+    def register(self, model: nn.Module) -> 'RecorderManager':
+        for rec in self.recorders.values():
+            rec.register(model)
+        return self
+
+    @contextmanager
+    def record(self):
+        with ExitStack() as stack:
+            for rec in self.recorders.values():
+                stack.enter_context(rec.record())
+            yield self
+
+    def get(self, name: str, data_idx: Optional[int] = None):
+        if name not in self.recorders:
+            raise KeyError(f'no recorder {name!r}; recorders: {sorted(self.recorders)}')
+        out = self.recorders[name].last()
+        if data_idx is None:
+            return out
+        if not isinstance(out, (list, tuple)):
+            raise TypeError(f'recorder {name!r} ({self.recorders[name].source}) recorded one '
+                            f'{type(out).__name__}, not a sequence: drop data_idx={data_idx}')
+        return out[data_idx]
+
+    def outputs(self) -> Dict[str, object]:
+        """The last output of every recorder, by name."""
+        return {name: rec.last() for name, rec in self.recorders.items()}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.recorders
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}({self.recorders})'

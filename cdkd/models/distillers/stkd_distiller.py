@@ -1,8 +1,7 @@
 """STKDNet: perturbation self-distillation of a change detector (teacher = original pair,
 student = pair with a perturbed image B, shared weights)."""
 import copy
-from contextlib import ExitStack
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.model import BaseModel
@@ -10,7 +9,8 @@ from mmseg.utils import add_prefix
 from torch import Tensor, nn
 
 from cdkd.registry import MODELS
-from .recorders import ModuleOutputRecorder
+from .recorders import RecorderManager
+from .utils import forward_logits, strip_prefix, supervised_losses
 
 
 @MODELS.register_module()
@@ -81,10 +81,9 @@ class STKDDistiller(BaseModel):
         self.student_augment = MODELS.build(student_augment) if student_augment else None
         self.feature_sources = [f['source'] for f in feature_losses]
         self.feature_losses = nn.ModuleList([MODELS.build(f['loss']) for f in feature_losses])
-        self.student_recorders = [ModuleOutputRecorder(s).register(self.detector)
-                                  for s in self.feature_sources]
-        self.teacher_recorders = [ModuleOutputRecorder(s).register(self.teacher)
-                                  for s in self.feature_sources]
+        recorders = {s: dict(type='ModuleOutputs', source=s) for s in self.feature_sources}
+        self.student_recorders = RecorderManager(recorders).register(self.detector)
+        self.teacher_recorders = RecorderManager(recorders).register(self.teacher)
         self.teacher_sup_weight = teacher_sup_weight
         self.student_sup_weight = student_sup_weight
         self.detach_teacher = detach_teacher
@@ -110,20 +109,6 @@ class STKDDistiller(BaseModel):
             self.ema_teacher.eval()
         return self
 
-    @staticmethod
-    def _logits(net: nn.Module, inputs: Tensor, recorders: List[ModuleOutputRecorder]):
-        with ExitStack() as stack:
-            for rec in recorders:
-                stack.enter_context(rec.record())
-            feats = net.extract_feat(inputs)
-            return feats, net.decode_head.forward(feats)
-
-    def _supervised(self, feats, logits, data_samples, weight: float) -> Dict[str, Tensor]:
-        losses = add_prefix(self.detector.decode_head.loss_by_feat(logits, data_samples), 'decode')
-        if self.detector.with_auxiliary_head:
-            losses.update(self.detector._auxiliary_head_forward_train(feats, data_samples))
-        return {k: v * weight if 'loss' in k else v for k, v in losses.items()}
-
     def student_view(self, inputs: Tensor, data_samples) -> Tensor:
         """Normalised, batched student inputs: ``student_augment(inputs)``, or the packed
         ``student_inputs`` of the samples."""
@@ -142,12 +127,13 @@ class STKDDistiller(BaseModel):
 
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
         shared = self.ema_teacher is None
-        feats, logits = self._logits(self.detector, inputs,
-                                     self.teacher_recorders if shared else [])
+        feats, logits = forward_logits(self.detector, inputs,
+                                       self.teacher_recorders if shared else None)
         losses = {}
         if self.teacher_sup_weight:
             losses.update(add_prefix(
-                self._supervised(feats, logits, data_samples, self.teacher_sup_weight), 'teacher'))
+                supervised_losses(self.detector, feats, logits, data_samples,
+                                  self.teacher_sup_weight), 'teacher'))
         if not self.needs_student:
             return losses
 
@@ -155,22 +141,23 @@ class STKDDistiller(BaseModel):
             teacher_logits = logits.detach() if self.detach_teacher else logits
         else:
             with torch.no_grad():
-                _, teacher_logits = self._logits(self.ema_teacher, inputs, self.teacher_recorders)
-        s_feats, s_logits = self._logits(self.detector, self.student_view(inputs, data_samples),
-                                         self.student_recorders)
+                _, teacher_logits = forward_logits(self.ema_teacher, inputs,
+                                                   self.teacher_recorders)
+        s_feats, s_logits = forward_logits(self.detector, self.student_view(inputs, data_samples),
+                                           self.student_recorders)
         if self.student_sup_weight:
             losses.update(add_prefix(
-                self._supervised(s_feats, s_logits, data_samples, self.student_sup_weight),
-                'student'))
+                supervised_losses(self.detector, s_feats, s_logits, data_samples,
+                                  self.student_sup_weight), 'student'))
         if self.distill_loss is not None:
             losses[f'distill.{self.distill_loss.loss_name}'] = self.distill_loss(
                 s_logits, teacher_logits)
-        for source, loss, s_rec, t_rec in zip(self.feature_sources, self.feature_losses,
-                                              self.student_recorders, self.teacher_recorders):
-            target = t_rec.last()
+        for source, loss in zip(self.feature_sources, self.feature_losses):
+            target = self.teacher_recorders.get(source)
             if self.detach_teacher or not shared:
                 target = _detach(target)
-            losses[f'feat.{source}.{loss.loss_name}'] = loss(s_rec.last(), target)
+            losses[f'feat.{source}.{loss.loss_name}'] = loss(
+                self.student_recorders.get(source), target)
         return losses
 
     def predict(self, inputs: Tensor, data_samples=None):
@@ -194,12 +181,8 @@ class STKDDistiller(BaseModel):
                             source: str = 'detector') -> Dict[str, Tensor]:
         """The plain-detector weights (``detector.*`` or ``ema_teacher.*`` keys, prefix removed)
         of an ``STKDDistiller`` state dict."""
-        prefix = source + '.'
-        out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
-        if not out:
-            raise KeyError(f'no {prefix}* weights in the checkpoint; is it an STKDDistiller one '
-                           f'(with ema_teacher=True for source="ema_teacher")?')
-        return out
+        return strip_prefix(state_dict, source, 'STKDDistiller' + (
+            ' (with ema_teacher=True)' if source == 'ema_teacher' else ''))
 
 
 def _detach(x):

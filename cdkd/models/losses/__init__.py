@@ -1,5 +1,6 @@
 from .attention_transfer_loss import AttentionTransferLoss, normalize_saliency
 from .bce_dice_loss import BCEDiceLoss, HardTargetBCEDiceLoss, bce_dice
+from .channel_wise_divergence import ChannelWiseDivergence, channel_wise_divergence
 from .feature_distill_loss import FeatureDistillLoss
 from .gold_dice_loss import GOLDDiceLoss, gold_dice_loss
 from .gold_distill_loss import (GOLDDistillLoss, difference_map, distill_alpha, feature_loss,
@@ -17,5 +18,6 @@ __all__ = [
     'difference_map', 'distill_alpha', 'feature_loss', 'region_feature_loss', 'region_mask',
     'soft_label_kl', 'teacher_quality', 'UncertaintyTaskWeighting', 'cosine_warmup',
     'main_task_boost', 'GOLDDiceLoss', 'gold_dice_loss', 'label_feature_mask',
-    'parameter_free_attention', 'WeightedMeanCrossEntropyLoss'
+    'parameter_free_attention', 'WeightedMeanCrossEntropyLoss', 'ChannelWiseDivergence',
+    'channel_wise_divergence'
 ]

@@ -1,0 +1,229 @@
+"""Compression distillation under a small CPU budget: a trained teacher, the student alone and the
+distilled student at equal budget, >= 3 seeds, beside params, FLOPs and the measured speed-up.
+
+Teacher: Siamese ResNet-18 + FPN (configs/siamese/siamfpn_r18_256x256_40k_levircd.py), trained
+once (seed 0) for --teacher-iters. Student: the half-width ResNet-18 + FPN
+(configs/compression/siamfpn_r18-half_256x256_40k_levircd.py), trained for --iters alone and as the
+student of TeacherStudentDistiller with --distill (``cwd``: configs/_base_/distillers/cwd_logits.py,
+CWD on the logits, tau 1, weight 3; ``kd``: pixel KL, T 4, x T^2), same data, augmentation, optimiser
+and schedule, seeds --seeds. All from random initialisation (no ImageNet weights offline).
+
+Data: the deterministic splits of tools/experiments/stkd_vs_baseline.py (read in place from
+../shared/data; derived patches go to a temporary folder, deleted at the end); training crops are
+re-drawn (up to 10 times, mmseg's cat_max_ratio=0.9) when one class covers > 90 % of the crop, for
+every arm.
+
+Run (heavy: one CPU slot, one thread):
+    /work/cpu_slot.sh python tools/experiments/compression.py
+"""
+import argparse
+import importlib.util
+import json
+import os
+import os.path as osp
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TEACHER = osp.join(REPO, 'configs/siamese/siamfpn_r18_256x256_40k_levircd.py')
+STUDENT = osp.join(REPO, 'configs/compression/siamfpn_r18-half_256x256_40k_levircd.py')
+CWD = osp.join(REPO, 'configs/_base_/distillers/cwd_logits.py')
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--datasets', nargs='+', default=['levir'], choices=['levir', 'dsifn'])
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    p.add_argument('--teacher-iters', type=int, default=800)
+    p.add_argument('--teacher-checkpoint', metavar='PTH',
+                   help='reuse a teacher this script trained (with the same --teacher-iters and '
+                        'data; one dataset): tested, not retrained')
+    p.add_argument('--iters', type=int, default=700, help='student iterations (both arms)')
+    p.add_argument('--crop', type=int, default=64)
+    p.add_argument('--batch', type=int, default=4)
+    p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (every run)')
+    p.add_argument('--distill', default='cwd', choices=['cwd', 'kd'])
+    p.add_argument('--bench-size', type=int, default=256)
+    p.add_argument('--bench-scene', type=int, default=1024, help='scene side (0: skip)')
+    p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')))
+    p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/compression_cpu.md'))
+    return p.parse_args(argv)
+
+
+def distiller_cfg(kind):
+    if kind == 'cwd':
+        return Config.fromfile(CWD).distiller.to_dict()
+    logits = dict(type='ModuleOutputs', source='decode_head.conv_seg')
+    return dict(type='ConfigurableDistiller', student_recorders=dict(logits=logits),
+                teacher_recorders=dict(logits=logits),
+                distill_losses=dict(loss_kd=dict(type='PixelKLDivLoss', temperature=4.0)),
+                loss_forward_mappings=dict(loss_kd=dict(
+                    student=dict(from_student=True, recorder='logits'),
+                    teacher=dict(from_student=False, recorder='logits'))))
+
+
+def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None):
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None  # random init for every run (no ImageNet weights offline)
+    if teacher_ckpt is not None:
+        cfg.model = dict(type='TeacherStudentDistiller', architecture=cfg.model.to_dict(),
+                         teacher=dict(model=Config.fromfile(TEACHER).model.to_dict(),
+                                      checkpoint=teacher_ckpt),  # trained: its init is unused
+                         distiller=distiller_cfg(args.distill))
+    train_pipeline = [
+        dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
+        dict(type='MultiImgRandomCrop', crop_size=(args.crop, args.crop), cat_max_ratio=0.9),
+        dict(type='MultiImgRandomRotate90', prob=0.5),
+        dict(type='MultiImgRandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+        dict(type='MultiImgPhotoMetricDistortion'),
+        dict(type='RandomTemporalExchange', prob=0.5),
+        dict(type='PackChangeInputs')]
+    test_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
+                     dict(type='PackChangeInputs')]
+
+    def dataset(split, pipeline):
+        prefix = dict(img_path_from=f'{split}/A', img_path_to=f'{split}/B',
+                      seg_map_path=f'{split}/label')
+        return dict(type='BiTemporalCDDataset', data_root=data_root, data_prefix=prefix,
+                    label_encoding='0_255', pipeline=pipeline)
+
+    cfg.train_dataloader = dict(batch_size=args.batch, num_workers=0, persistent_workers=False,
+                                sampler=dict(type='InfiniteSampler', shuffle=True),
+                                dataset=dataset('train', train_pipeline))
+    cfg.test_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
+                               sampler=dict(type='DefaultSampler', shuffle=False),
+                               dataset=dataset('test', test_pipeline))
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=10 ** 9)
+    cfg.optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
+        type='AdamW', lr=args.lr, betas=(0.9, 0.999), weight_decay=0.01))
+    warmup = max(1, iters // 10)
+    cfg.param_scheduler = [
+        dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=warmup),
+        dict(type='PolyLR', eta_min=1e-6, power=1.0, begin=warmup, end=iters, by_epoch=False)]
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=iters)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=50, log_metric_by_epoch=False)
+    cfg.default_hooks.pop('visualization', None)
+    cfg.custom_hooks = [dict(type='CheckInvalidLossHook')]
+    cfg.randomness = dict(seed=seed)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = osp.basename(work_dir)
+    cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+def run(cfg, checkpoint=None):
+    """Train (or, with ``checkpoint``, load) and test."""
+    cfg.load_from = checkpoint
+    runner = Runner.from_cfg(cfg)
+    if checkpoint is None:
+        runner.train()
+    metrics = runner.test()
+    return {k: float(v) for k, v in metrics.items() if np.isscalar(v)}
+
+
+def mean_std(values):
+    return f'{100 * np.mean(values):.2f} ± {100 * np.std(values):.2f}'
+
+
+def write_report(path, results, bench, args, minutes):
+    from cdkd.utils.atomic_write import atomic_write_text
+    bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'), 'teacher_student')
+    command = 'python tools/experiments/compression.py ' + ' '.join(sys.argv[1:])
+    lines = [
+        '# Compression distillation (small CPU budget)', '',
+        f'Command: `/work/cpu_slot.sh {command}` (one CPU thread); raw results: '
+        f'[{osp.basename(path)[:-3]}.json]({osp.basename(path)[:-3]}.json).', '',
+        f'Teacher: Siamese ResNet-18 + FPN, {args.teacher_iters} iterations (seed 0). Student: '
+        f'half-width ResNet-18 + FPN, {args.iters} iterations alone and distilled '
+        f'({args.distill}), seeds {args.seeds}. Every run: batch {args.batch}, random '
+        f'{args.crop} x {args.crop} crops (cat_max_ratio 0.9) with flips/rot90/photometric/'
+        f'temporal exchange, AdamW lr {args.lr:g} with 10 % warm-up and poly decay, random init; '
+        'tested on the full held-out patches (splits of tools/experiments/stkd_vs_baseline.py). '
+        'F1 and IoU of the change class in percent, mean ± population std over seeds, per-seed '
+        'values in brackets.', '',
+        '| dataset | model | F1 (%) | IoU (%) | F1 per seed | IoU per seed |',
+        '|---|---|---|---|---|---|']
+    for (dataset, arm), runs in results.items():
+        f1, iou = [r['F1'] for r in runs], [r['IoU'] for r in runs]
+        lines.append(f'| {dataset} | {arm} | {mean_std(f1)} | {mean_std(iou)} | '
+                     f'[{", ".join(f"{100 * v:.2f}" for v in f1)}] | '
+                     f'[{", ".join(f"{100 * v:.2f}" for v in iou)}] |')
+    if bench:
+        lines += ['', f'Deployed networks (ChangeProbabilityNet), {args.bench_size} x '
+                  f'{args.bench_size} inputs, one CPU thread on the shared machine (other jobs '
+                  'running: the ratios are the reading, not the absolute times):', '']
+        lines += bench_tool.markdown_table(bench, args.bench_size, 4)
+    lines += ['', f'Total wall time: {minutes:.1f} min.', '']
+    atomic_write_text(path, '\n'.join(lines))
+    atomic_write_text(path[:-3] + '.json', json.dumps(dict(
+        command=command, args={k: v for k, v in vars(args).items()},
+        results={f'{d}/{a}': runs for (d, a), runs in results.items()}, benchmark=bench),
+        indent=1))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sys.path.insert(0, REPO)
+    from cdkd.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    prepare_data = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py'),
+                         'stkd_vs_baseline').prepare_data
+    start, results, bench = time.time(), {}, None
+    tmp_root = tempfile.mkdtemp(prefix='cdkd_compression_')
+
+    def log(msg):
+        print(f'[{(time.time() - start) / 60:5.1f} min] {msg}', flush=True)
+
+    try:
+        for dataset in args.datasets:
+            data_root = prepare_data(dataset, tmp_root, args.shared_data)
+            work = osp.join(tmp_root, 'work', f'{dataset}_teacher')
+            if args.teacher_checkpoint and len(args.datasets) > 1:
+                raise ValueError('--teacher-checkpoint serves one dataset')
+            teacher_ckpt = args.teacher_checkpoint or osp.join(
+                work, f'iter_{args.teacher_iters}.pth')
+            results[(dataset, 'teacher (R18 FPN)')] = [run(build_cfg(
+                TEACHER, data_root, 0, args.teacher_iters, args, work),
+                args.teacher_checkpoint)]
+            log(f'{dataset} teacher: {results[(dataset, "teacher (R18 FPN)")][0]}')
+            for seed in args.seeds:
+                for arm, ckpt in (('student alone', None), (f'student + {args.distill}',
+                                                            teacher_ckpt)):
+                    work_dir = osp.join(tmp_root, 'work', f'{dataset}_{arm[:9]}_{seed}'
+                                        .replace(' ', '_'))
+                    metrics = run(build_cfg(STUDENT, data_root, seed, args.iters, args,
+                                            work_dir, ckpt))
+                    results.setdefault((dataset, arm), []).append(dict(metrics, seed=seed))
+                    log(f'{dataset} {arm} seed {seed}: F1 {100 * metrics["F1"]:.2f} '
+                        f'IoU {100 * metrics["IoU"]:.2f}')
+                    write_report(args.out, results, bench, args, (time.time() - start) / 60)
+        bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'),
+                           'teacher_student')
+        nets = {name: bench_tool.load_network(cfg) for name, cfg in
+                (('teacher (R18 FPN)', TEACHER), ('student (R18-half FPN)', STUDENT))}
+        bench = bench_tool.compare(nets, size=args.bench_size, batch=4, scene=args.bench_scene)
+        write_report(args.out, results, bench, args, (time.time() - start) / 60)
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+    print(open(args.out).read())
+
+
+if __name__ == '__main__':
+    torch.set_num_threads(1)
+    main()
