@@ -132,3 +132,20 @@ def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
     assert len(os.listdir(work / 'pseudo_labels' / 'label')) == 4
     log = run_tool(*args, cwd=REPO)
     assert log.count('done before, skipped') == 4
+
+
+def test_pseudo_label_tool_loads_strictly(tiny_setup, tmp_path, monkeypatch):
+    root, config, cfg, ckpt = tiny_setup
+    state = torch.load(ckpt, weights_only=False)['state_dict']
+    del state['decode_head.conv_seg.bias']
+    torch.save(dict(state_dict=state), tmp_path / 'partial.pth')
+    spec = importlib.util.spec_from_file_location('pseudo_label_tool',
+                                                  osp.join(REPO, 'tools/pseudo_label.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, str(tmp_path / 'partial.pth'),
+                                      '--out-dir', str(tmp_path / 'out'), '--threshold', '0.5'])
+    with pytest.raises(ValueError, match=r'partial\.pth does not fit .* missing from the '
+                                         r'checkpoint: decode_head\.conv_seg\.bias'):
+        tool.main()
+    assert not (tmp_path / 'out' / 'label').exists()
