@@ -21,11 +21,11 @@ import argparse
 import copy
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
 
 from cdkd.apis import (choose_threshold, collect_probabilities, gate_by_image_labels,
-                       resolve_checkpoint, sweep_pseudo_label_thresholds, write_pseudo_labels,
-                       write_report)
+                       load_weights_strictly, resolve_checkpoint, sweep_pseudo_label_thresholds,
+                       write_pseudo_labels, write_report)
 from cdkd.datasets.transforms import ImageLevelChangeLabel
 from cdkd.registry import MODELS
 from cdkd.utils import register_all_modules
@@ -93,7 +93,7 @@ def main():
         cfg.merge_from_dict(args.cfg_options)
     model = build_model(cfg, not args.no_tta)
     checkpoint = resolve_checkpoint(args.checkpoint)
-    load_checkpoint(getattr(model, 'module', model), checkpoint, map_location='cpu')
+    load_weights_strictly(model, checkpoint, args.config)  # mismatched keys: an error naming them
     source = f'{args.config} @ {checkpoint}, ' + ('single scale' if args.no_tta else
                                                     f'tta {cfg.tta_model.get("mode", "")}')
     print(f'[pseudo_label] predicting the training images ({source})', flush=True)

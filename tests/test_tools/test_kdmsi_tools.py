@@ -191,3 +191,20 @@ def test_kdmsi_pipeline_official_profile_on_real_levir_samples(tmp_path, shared_
     no_change = [n for n in labels if not cv2.imread(osp.join(root, 'label', n), 0).any()]
     assert len(no_change) == 1
     assert not cv2.imread(str(work / 'pseudo_labels' / 'label' / no_change[0]), 0).any()
+
+
+def test_pseudo_label_tool_loads_strictly(tiny_setup, tmp_path, monkeypatch):
+    root, config, cfg, ckpt = tiny_setup
+    state = torch.load(ckpt, weights_only=False)['state_dict']
+    del state['decode_head.conv_seg.bias']
+    torch.save(dict(state_dict=state), tmp_path / 'partial.pth')
+    spec = importlib.util.spec_from_file_location('pseudo_label_tool',
+                                                  osp.join(REPO, 'tools/pseudo_label.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, str(tmp_path / 'partial.pth'),
+                                      '--out-dir', str(tmp_path / 'out'), '--threshold', '0.5'])
+    with pytest.raises(ValueError, match=r'partial\.pth does not fit .* missing from the '
+                                         r'checkpoint: decode_head\.conv_seg\.bias'):
+        tool.main()
+    assert not (tmp_path / 'out' / 'label').exists()
