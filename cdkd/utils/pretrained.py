@@ -121,7 +121,7 @@ def load_from_torchvision(filename: str, map_location=None) -> Dict[str, Any]:
 
 
 def register_pretrained_schemes() -> None:
-    """Replace mmengine's ``torchvision://`` / ``modelzoo://`` loader by :func:`load_from_torchvision`."""
+    """Use :func:`load_from_torchvision` for ``torchvision://`` and ``modelzoo://`` names."""
     CheckpointLoader.register_scheme(prefixes=TORCHVISION_PREFIXES, loader=load_from_torchvision,
                                      force=True)
 
