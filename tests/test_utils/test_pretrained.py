@@ -154,7 +154,8 @@ def test_every_pretrained_init_of_nested_models_is_found_and_dropped():
          'model.teacher.backbone.init_cfg.checkpoint'),
         ('model.student.backbone.init_cfg.1', 'ResNet', 'torchvision://resnet18',
          'model.student.backbone.init_cfg.1.checkpoint'),
-        ('model.encoders.0.pretrained', 'ResNet', '/weights/r18.pth', 'model.encoders.0.pretrained')]
+        ('model.encoders.0.pretrained', 'ResNet', '/weights/r18.pth',
+         'model.encoders.0.pretrained')]
     cfg = dict(DISTILLER, student=dict(backbone=dict(DISTILLER['student']['backbone'])))
     cfg['teacher'] = dict(backbone=dict(DISTILLER['teacher']['backbone']))
     cfg['encoders'] = [dict(e) for e in DISTILLER['encoders']]
