@@ -4,6 +4,8 @@ import importlib.util
 import json
 import os.path as osp
 
+import pytest
+
 from cdkd.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -51,3 +53,23 @@ def test_table_and_json(tmp_path):
         in text
     raw = json.load(open(tmp_path / 'table.json'))
     assert raw['runs'] == [dict(dataset='levir', method='seifnet', **runs[0])]
+
+
+def test_per_seed_runs_merge_into_one_table(tmp_path, monkeypatch):
+    script = load_script()
+    for seed, f1 in ((1, 0.2), (0, 0.4)):
+        runs = {('levir', m): [dict(F1=f1, IoU=0.1, Precision=0.3, Recall=0.2, seed=seed,
+                                    train_loss_last50=0.1)] for m in ('seifnet', 'stkd_official')}
+        out = str(tmp_path / f's{seed}.md')
+        script.write_table(out, runs, args(out=out, seeds=[seed]), 2.0)
+    merged = str(tmp_path / 'all.md')
+    monkeypatch.setattr(script.sys, 'argv', ['x', '--from-json', 's0.json', 's1.json'])
+    script.merge_runs([str(tmp_path / 's1.json'), str(tmp_path / 's0.json')], merged)
+    text = open(merged).read()
+    assert '| levir | seifnet | 30.00 ± 10.00 |' in text and '[40.00, 20.00]' in text
+    raw = json.load(open(tmp_path / 'all.json'))
+    assert raw['args']['seeds'] == [0, 1] and len(raw['runs']) == 4 and raw['minutes'] == 4.0
+    other = str(tmp_path / 'other.md')
+    script.write_table(other, {}, args(out=other, iters=99), 1.0)
+    with pytest.raises(ValueError, match='other settings'):
+        script.merge_runs([str(tmp_path / 's0.json'), str(tmp_path / 'other.json')], merged)

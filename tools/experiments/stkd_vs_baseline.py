@@ -75,6 +75,9 @@ def parse_args():
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (both methods)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')),
                    help='folder with levir_cd, levir_cd256, dsifn_cd256 (read in place)')
+    p.add_argument('--from-json', nargs='+', metavar='JSON',
+                   help='no training: merge the raw metrics of earlier runs (e.g. one per seed, '
+                        'run in parallel) into one table and JSON at --out')
     p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/stkd_official.md'),
                    help='Markdown table; the raw metrics go to the same name with .json')
     return p.parse_args()
@@ -189,8 +192,8 @@ METHOD_DOC = dict(
     student_sup="cdkd's earlier reconstruction without the KL term")
 
 
-def write_table(path, results, args, minutes):
-    command = 'python tools/experiments/stkd_vs_baseline.py ' + ' '.join(sys.argv[1:])
+def write_table(path, results, args, minutes, command=None):
+    command = command or 'python tools/experiments/stkd_vs_baseline.py ' + ' '.join(sys.argv[1:])
     lines = [
         '# STKD vs baseline (small CPU budget)', '', f'Command: `{command}`', '',
         f'Trained from scratch for {args.iters} iterations, batch {args.batch}, random '
@@ -219,8 +222,39 @@ def json_path(path):
     return osp.splitext(path)[0] + '.json'
 
 
+def merge_runs(paths, out):
+    """Rebuild the table and JSON from the raw metrics of earlier runs with the same settings."""
+    raws = [json.load(open(p)) for p in paths]
+    keep = ('iters', 'crop', 'batch', 'cat_max_ratio', 'lr')
+    for p, raw in zip(paths[1:], raws[1:]):
+        if any(raw['args'][k] != raws[0]['args'][k] for k in keep):
+            raise ValueError(f'{p} was run with other settings than {paths[0]}: '
+                             f'{[raw["args"][k] for k in keep]} vs '
+                             f'{[raws[0]["args"][k] for k in keep]} ({keep})')
+    args = argparse.Namespace(**raws[0]['args'])
+    args.seeds = sorted({s for raw in raws for s in raw['args']['seeds']})
+    args.methods = list(dict.fromkeys(m for raw in raws for m in raw['args']['methods']))
+    results = {}
+    for raw in raws:
+        for run in raw['runs']:
+            run = dict(run)
+            key = (run.pop('dataset'), run.pop('method'))
+            results.setdefault(key, []).append(run)
+    for runs in results.values():
+        runs.sort(key=lambda r: r['seed'])
+    command = ' ; '.join([raw['command'] for raw in raws] + [
+        'python tools/experiments/stkd_vs_baseline.py ' + ' '.join(sys.argv[1:])])
+    write_table(out, dict(sorted(results.items(), key=lambda kv: (
+        args.datasets.index(kv[0][0]) if kv[0][0] in args.datasets else 99,
+        args.methods.index(kv[0][1])))), args, sum(raw['minutes'] for raw in raws), command)
+
+
 def main():
     args = parse_args()
+    if args.from_json:
+        merge_runs(args.from_json, args.out)
+        print(open(args.out).read())
+        return
     from cdkd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     start, results = time.time(), {}
