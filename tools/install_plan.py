@@ -265,7 +265,7 @@ def plan_torch(facts):
         why = 'auto: no NVIDIA GPU visible and a CPU wheel of torch is in pip\'s find-links'
     else:
         target = _torch_from_index('cpu', index)
-        why = ('auto: no NVIDIA GPU visible (nvidia-smi), so the CPU wheel (about 200 MB instead '
+        why = ('auto: no NVIDIA GPU visible (nvidia-smi), so the CPU wheel (about 190 MB instead '
                'of several GB of CUDA libraries); CDKD_TORCH=cuda to override')
     plan.update(target, why=why)
     if installed and installed['version'].split('+')[0] == TORCH_VERSION:

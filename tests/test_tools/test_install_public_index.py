@@ -16,8 +16,10 @@ INSTALL_SH = osp.join(REPO, 'tools', 'install.sh')
 
 
 def public_index_env(venv):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith('PIP_') and k not in ('CDKD_TORCH', 'CDKD_TORCH_INDEX', 'VIRTUAL_ENV')}
+    # no local wheel store: no pip config files, no find-links or other indexes (certificates stay)
+    dropped = ('PIP_FIND_LINKS', 'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_NO_INDEX', 'PIP_CONSTRAINT',
+               'CDKD_TORCH', 'CDKD_TORCH_INDEX', 'VIRTUAL_ENV')
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(PIP_CONFIG_FILE=os.devnull, CDKD_VENV=str(venv),
                PYTHON=getattr(sys, '_base_executable', sys.executable))
     # the mmcv wheel cache stays the user's own (CDKD_CACHE or ~/.cache/cdkd), as for a real user
