@@ -246,8 +246,8 @@ def run_profiles(name, out, seed):
     stage1, stage2 = write_configs(out, root, fusion, crop, epochs1, epochs2, seed=seed)
     log = osp.join(out, 'log.txt')
     start = time.time()
-    result = dict(seed=seed, counts={s: len(os.listdir(osp.join(root, s, 'A')))
-                                     for s in ('train', 'test')})
+    result = dict(seed=seed, epochs=[epochs1, epochs2],
+                  counts={s: len(os.listdir(osp.join(root, s, 'A'))) for s in ('train', 'test')})
     for arm, extra in PROFILES:
         work = osp.join(out, arm)
         if arm != PROFILES[0][0]:  # reuse the official arm's stage 1
@@ -297,7 +297,9 @@ def profiles_markdown(results, command):
              'stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
     for name, seeds in results.items():
         r0 = seeds[0]
-        lines += [f'## {name} ({r0["counts"]["train"]} train / {r0["counts"]["test"]} test pairs)',
+        epochs = r0.get('epochs', SETUPS[name][3:])
+        lines += [f'## {name} ({r0["counts"]["train"]} train / {r0["counts"]["test"]} test pairs, '
+                  f'{epochs[0]} / {epochs[1]} epochs in stage 1 / 2)',
                   '', '| arm | pseudo t | pseudo mIoU | pseudo IoU | stage-2 cIoU | stage-2 mF1 '
                   '| per seed (pseudo IoU / stage-2 cIoU) |', '|---|---|---|---|---|---|---|']
         for arm, _ in PROFILES:
@@ -367,7 +369,12 @@ def main():
                         help='the gated (official) vs ungated pseudo-label comparison over '
                         '--seeds instead of the ablation; writes docs/experiments/kdmsi_gating.*')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--epochs', nargs=2, type=int, metavar=('STAGE1', 'STAGE2'),
+                        help="override the setups' epochs (same for every arm)")
     args = parser.parse_args()
+    if args.epochs:
+        for name in args.setups:
+            SETUPS[name] = (*SETUPS[name][:3], *args.epochs)
     if args.compare_gating:
         return compare_gating(args)
     default_no_change = SYNTHETIC_NO_CHANGE_PROB
@@ -400,7 +407,8 @@ def compare_gating(args):
                          for seed in args.seeds]
     command = ('flock /tmp/cdkd-heavy.lock python tools/experiments/kdmsi_ablation.py '
                f"--compare-gating --setups {' '.join(args.setups)} --seeds "
-               + ' '.join(map(str, args.seeds)))
+               + ' '.join(map(str, args.seeds))
+               + (f' --epochs {args.epochs[0]} {args.epochs[1]}' if args.epochs else ''))
     from cdkd.utils.atomic_write import atomic_write_text
     doc_dir = osp.dirname(args.doc)
     atomic_write_text(osp.join(doc_dir, 'kdmsi_gating.json'), json.dumps(results, indent=2))
