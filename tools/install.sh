@@ -125,11 +125,9 @@ if [ "$PLAN_MMCV_ACTION" = build ]; then
     "${PIP_C[@]}" -r "$REPO/requirements/build.txt" "numpy>=1.26,<2.5"
     TMP_WHEELS=$(mktemp -d -t cdkd-mmcv-wheel.XXXXXX)
     # -g0 -O1: debug info and -O3 on the torch headers dominate compile time; the ops are not hot in cdkd.
-    # The progress filter may match nothing (pip reuses a wheel from its own cache): the
-    # pipeline fails only when pip, tee or sed does.
+    # The pipeline fails only when pip, tee or sed does (the progress filter may match nothing).
     if ! env CFLAGS="-g0 -O1" CXXFLAGS="-g0 -O1" "${PLAN_MMCV_BUILD_ENV[@]}" \
-        "${PIP[@]}" wheel -v --no-deps --no-build-isolation --no-binary mmcv \
-        "mmcv==2.1.0" -w "$TMP_WHEELS" 2>&1 | tee "$BUILD_LOG" \
+        "${PIP[@]}" "${PLAN_MMCV_PIP_WHEEL[@]}" -w "$TMP_WHEELS" 2>&1 | tee "$BUILD_LOG" \
         | { grep --line-buffered -oE '^ *\[[0-9]+/[0-9]+\] ' || true; } \
         | sed -u 's/^ */[cdkd install] compiling /'; then
         tail -n 40 "$BUILD_LOG" >&2

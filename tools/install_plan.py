@@ -360,6 +360,10 @@ def plan_mmcv(facts, torch):
                 'compiled mmcv op) train and test on the GPU, but these mmseg parts fail on CUDA '
                 'tensors: ' + '; '.join(f'{k} ({v})' for k, v in MMSEG_PARTS_NEEDING_CUDA_OPS.items()))
     plan['build_env'] = env
+    # --no-cache-dir: pip's own wheel cache is keyed by the source archive alone, so it would hand
+    # back a wheel built earlier against another torch or with other ops.
+    plan['pip_wheel'] = ['wheel', '-v', '--no-deps', '--no-build-isolation', '--no-binary', 'mmcv',
+                         '--no-cache-dir', f'mmcv=={MMCV_VERSION}']
     # The wheel-cache key: a CPU torch's entry keeps the name cdkd used before CUDA builds existed.
     if build == 'cuda' and torch_cuda is None:
         plan['cache_dir'] = None
@@ -472,7 +476,8 @@ def render_text(plan):
         if m['cache_dir'] is None:
             action = 'the cached wheel if the entry holds one, else ' + action
         env = ' '.join(f'{k}={shlex.quote(v)}' for k, v in m['build_env'].items())
-        lines.append(f'mmcv action: {action}' + (f' ({env})' if m['action'] == 'build' else ''))
+        build = f' ({env} pip {" ".join(m["pip_wheel"])})' if m['action'] == 'build' else ''
+        lines.append(f'mmcv action: {action}{build}')
     elif m:
         lines.append(f'mmcv: cannot decide: {m["why"]}')
     tv = plan.get('torchvision')
@@ -502,6 +507,7 @@ def render_sh(plan):
             var('PLAN_TORCH_INSTALLED', (t['installed'] or {}).get('version', '')),
             var('PLAN_MMCV_ACTION', m['action']), var('PLAN_MMCV_OPS', m['ops']),
             var('PLAN_MMCV_BUILD_ENV', [f'{k}={v}' for k, v in m['build_env'].items()]),
+            var('PLAN_MMCV_PIP_WHEEL', m['pip_wheel']),
             var('PLAN_WHEEL_DIR', m['cache_dir']), var('PLAN_MMCV_ENTRY_FILE', MMCV_ENTRY_FILE),
             var('PLAN_TV_ACTION', tv['action']), var('PLAN_TV_SPEC', tv.get('spec', '')),
             var('PLAN_TV_PIP_ARGS', tv.get('pip_args', [])), var('PLAN_STAMP', plan['stamp']),
