@@ -252,6 +252,13 @@ def plan_torch(facts):
     if mode == 'cpu' or re.fullmatch(r'cu\d{3,}', mode):
         target = _torch_from_index(mode, index)
         why = f'CDKD_TORCH={mode}'
+    elif mode == 'auto' and facts['local_cpu_wheel']:
+        # A machine set up with a local wheel store (often offline) installs from it, GPU or not.
+        target = {'spec': f'torch=={TORCH_VERSION}', 'build': 'cpu', 'pip_args': [],
+                  'source': f"pip's configured find-links ({facts['local_cpu_wheel']})"}
+        why = 'auto: a CPU wheel of torch is in pip\'s find-links' + (
+            f' (a GPU is visible, {facts["gpus"][0]["name"]}: CDKD_TORCH=cuda for PyPI\'s CUDA build)'
+            if facts['gpus'] else ' and no NVIDIA GPU is visible')
     elif mode == 'cuda' or facts['gpus']:
         # `===`: exactly 2.13.0, PyPI's CUDA build; never a 2.13.0+cpu from a local wheel store,
         # which `==` would prefer (a local version label sorts higher).
@@ -259,10 +266,6 @@ def plan_torch(facts):
                   'source': "pip's configured indexes (PyPI's Linux x86_64 wheel is the CUDA build)"}
         why = 'CDKD_TORCH=cuda' if mode == 'cuda' else \
             f'auto: NVIDIA GPU visible ({facts["gpus"][0]["name"]})'
-    elif facts['local_cpu_wheel']:
-        target = {'spec': f'torch=={TORCH_VERSION}', 'build': 'cpu', 'pip_args': [],
-                  'source': f"pip's configured find-links ({facts['local_cpu_wheel']})"}
-        why = 'auto: no NVIDIA GPU visible and a CPU wheel of torch is in pip\'s find-links'
     else:
         target = _torch_from_index('cpu', index)
         why = ('auto: no NVIDIA GPU visible (nvidia-smi), so the CPU wheel (about 190 MB instead '

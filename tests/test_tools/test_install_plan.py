@@ -266,6 +266,14 @@ def test_fresh_machine_with_gpu_takes_the_cuda_torch_and_plans_cuda_ops(machine,
     assert 'NVIDIA GPU visible (NVIDIA H200)' in _line(text, 'torch:')
     assert 'with CUDA ops' in _line(text, 'mmcv:') and 're-checked against the CUDA version' in text
     assert 'decided once torch is installed' in _line(text, 'mmcv cache:')
+    # a machine set up with a local wheel store (often offline) keeps installing from it
+    wheels = tmp_path / 'wheels'
+    wheels.mkdir()
+    (wheels / f'torch-2.13.0+cpu-{PY_TAG}-{PY_TAG}-manylinux_2_28_{os.uname().machine}.whl').write_bytes(b'')
+    local = _line(machine.plan(PIP_FIND_LINKS=str(wheels), **env), 'torch:')
+    assert "install torch==2.13.0 (cpu build) from pip's configured find-links" in local
+    assert 'a GPU is visible, NVIDIA H200: CDKD_TORCH=cuda for' in local
+    assert 'torch===2.13.0 (cuda build)' in machine.plan(PIP_FIND_LINKS=str(wheels), CDKD_TORCH='cuda', **env)
     cpu = machine.plan(CDKD_TORCH='cpu', **env)
     assert 'install torch==2.13.0+cpu (cpu build) from https://download.pytorch.org/whl/cpu' in cpu
     cu126 = machine.plan(CDKD_TORCH='cu126', **env)
