@@ -13,7 +13,8 @@
 # is skipped when already satisfied, so a re-run takes seconds):
 #   1. a venv with Python >= 3.10 (python3.11 preferred; CDKD_TORCH=existing: layered on $PYTHON's
 #      site-packages, so that Python's torch is used);
-#   2. torch 2.13.0: kept if installed, else the CPU wheel (no GPU) or the CUDA build (GPU visible);
+#   2. torch 2.13.0: kept if installed, else a CPU wheel in pip's find-links, else the CPU wheel
+#      (no GPU) or the CUDA build (GPU visible);
 #   3. mmcv 2.1.0 compiled from its PyPI source with CPU or CUDA ops (--no-build-isolation,
 #      setuptools<70 because its setup.py imports pkg_resources), cached under
 #      $CDKD_CACHE/wheels/<key> where the key names mmcv, torch (version, cpu/cuXYZ), the ops
@@ -125,11 +126,9 @@ if [ "$PLAN_MMCV_ACTION" = build ]; then
     "${PIP_C[@]}" -r "$REPO/requirements/build.txt" "numpy>=1.26,<2.5"
     TMP_WHEELS=$(mktemp -d -t cdkd-mmcv-wheel.XXXXXX)
     # -g0 -O1: debug info and -O3 on the torch headers dominate compile time; the ops are not hot in cdkd.
-    # The progress filter may match nothing (pip reuses a wheel from its own cache): the
-    # pipeline fails only when pip, tee or sed does.
+    # The pipeline fails only when pip, tee or sed does (the progress filter may match nothing).
     if ! env CFLAGS="-g0 -O1" CXXFLAGS="-g0 -O1" "${PLAN_MMCV_BUILD_ENV[@]}" \
-        "${PIP[@]}" wheel -v --no-deps --no-build-isolation --no-binary mmcv \
-        "mmcv==2.1.0" -w "$TMP_WHEELS" 2>&1 | tee "$BUILD_LOG" \
+        "${PIP[@]}" "${PLAN_MMCV_PIP_WHEEL[@]}" -w "$TMP_WHEELS" 2>&1 | tee "$BUILD_LOG" \
         | { grep --line-buffered -oE '^ *\[[0-9]+/[0-9]+\] ' || true; } \
         | sed -u 's/^ */[cdkd install] compiling /'; then
         tail -n 40 "$BUILD_LOG" >&2
@@ -180,7 +179,10 @@ if os.environ['CDKD_WITH_TV'] == '1':
 print(f'[cdkd install] ok: cdkd {cdkd.__version__}, torch {torch.__version__}, mmcv {mmcv.__version__} '
       f'({"CUDA " + ops if ops != "not available" else "CPU"} ops), mmengine {mmengine.__version__}, '
       f'mmseg {mmseg.__version__}{extra}')
-if torch.version.cuda and shutil.which('nvidia-smi') and not torch.cuda.is_available():
+if torch.version.cuda is None and shutil.which('nvidia-smi'):
+    print('[cdkd install] note: nvidia-smi is here but torch is a CPU build; '
+          'CDKD_TORCH=cuda (or cuXYZ) bash tools/install.sh installs a CUDA build')
+elif torch.version.cuda and shutil.which('nvidia-smi') and not torch.cuda.is_available():
     print(f'[cdkd install] WARNING: torch {torch.__version__} (CUDA {torch.version.cuda}) sees no GPU: '
           'is the NVIDIA driver older than this CUDA version needs? (nvidia-smi shows the highest it supports)')
 EOF

@@ -252,6 +252,13 @@ def plan_torch(facts):
     if mode == 'cpu' or re.fullmatch(r'cu\d{3,}', mode):
         target = _torch_from_index(mode, index)
         why = f'CDKD_TORCH={mode}'
+    elif mode == 'auto' and facts['local_cpu_wheel']:
+        # A machine set up with a local wheel store (often offline) installs from it, GPU or not.
+        target = {'spec': f'torch=={TORCH_VERSION}', 'build': 'cpu', 'pip_args': [],
+                  'source': f"pip's configured find-links ({facts['local_cpu_wheel']})"}
+        why = 'auto: a CPU wheel of torch is in pip\'s find-links' + (
+            f' (a GPU is visible, {facts["gpus"][0]["name"]}: CDKD_TORCH=cuda for PyPI\'s CUDA build)'
+            if facts['gpus'] else ' and no NVIDIA GPU is visible')
     elif mode == 'cuda' or facts['gpus']:
         # `===`: exactly 2.13.0, PyPI's CUDA build; never a 2.13.0+cpu from a local wheel store,
         # which `==` would prefer (a local version label sorts higher).
@@ -259,10 +266,6 @@ def plan_torch(facts):
                   'source': "pip's configured indexes (PyPI's Linux x86_64 wheel is the CUDA build)"}
         why = 'CDKD_TORCH=cuda' if mode == 'cuda' else \
             f'auto: NVIDIA GPU visible ({facts["gpus"][0]["name"]})'
-    elif facts['local_cpu_wheel']:
-        target = {'spec': f'torch=={TORCH_VERSION}', 'build': 'cpu', 'pip_args': [],
-                  'source': f"pip's configured find-links ({facts['local_cpu_wheel']})"}
-        why = 'auto: no NVIDIA GPU visible and a CPU wheel of torch is in pip\'s find-links'
     else:
         target = _torch_from_index('cpu', index)
         why = ('auto: no NVIDIA GPU visible (nvidia-smi), so the CPU wheel (about 190 MB instead '
@@ -360,6 +363,10 @@ def plan_mmcv(facts, torch):
                 'compiled mmcv op) train and test on the GPU, but these mmseg parts fail on CUDA '
                 'tensors: ' + '; '.join(f'{k} ({v})' for k, v in MMSEG_PARTS_NEEDING_CUDA_OPS.items()))
     plan['build_env'] = env
+    # --no-cache-dir: pip's own wheel cache is keyed by the source archive alone, so it would hand
+    # back a wheel built earlier against another torch or with other ops.
+    plan['pip_wheel'] = ['wheel', '-v', '--no-deps', '--no-build-isolation', '--no-binary', 'mmcv',
+                         '--no-cache-dir', f'mmcv=={MMCV_VERSION}']
     # The wheel-cache key: a CPU torch's entry keeps the name cdkd used before CUDA builds existed.
     if build == 'cuda' and torch_cuda is None:
         plan['cache_dir'] = None
@@ -472,7 +479,8 @@ def render_text(plan):
         if m['cache_dir'] is None:
             action = 'the cached wheel if the entry holds one, else ' + action
         env = ' '.join(f'{k}={shlex.quote(v)}' for k, v in m['build_env'].items())
-        lines.append(f'mmcv action: {action}' + (f' ({env})' if m['action'] == 'build' else ''))
+        build = f' ({env} pip {" ".join(m["pip_wheel"])})' if m['action'] == 'build' else ''
+        lines.append(f'mmcv action: {action}{build}')
     elif m:
         lines.append(f'mmcv: cannot decide: {m["why"]}')
     tv = plan.get('torchvision')
@@ -502,6 +510,7 @@ def render_sh(plan):
             var('PLAN_TORCH_INSTALLED', (t['installed'] or {}).get('version', '')),
             var('PLAN_MMCV_ACTION', m['action']), var('PLAN_MMCV_OPS', m['ops']),
             var('PLAN_MMCV_BUILD_ENV', [f'{k}={v}' for k, v in m['build_env'].items()]),
+            var('PLAN_MMCV_PIP_WHEEL', m['pip_wheel']),
             var('PLAN_WHEEL_DIR', m['cache_dir']), var('PLAN_MMCV_ENTRY_FILE', MMCV_ENTRY_FILE),
             var('PLAN_TV_ACTION', tv['action']), var('PLAN_TV_SPEC', tv.get('spec', '')),
             var('PLAN_TV_PIP_ARGS', tv.get('pip_args', [])), var('PLAN_STAMP', plan['stamp']),

@@ -149,7 +149,9 @@ def test_cuda_torch_with_toolkit_and_gpu_builds_cuda_ops_for_the_visible_gpus(ma
     cache = _line(text, 'mmcv cache:')
     assert f'mmcv-2.1.0-torch2.13.0-cu128-sm80_sm90-{PY_TAG}-' in cache and cache.endswith('(miss)')
     action = _line(text, 'mmcv action:')
-    assert 'FORCE_CUDA=1' in action and f'CUDA_HOME={machine.root}' in action
+    assert 'FORCE_CUDA=1' in action and f'CUDA_HOME={machine.root} ' in action
+    # pip's own wheel cache knows the source archive only: it would return a CPU-ops build
+    assert 'pip wheel -v --no-deps --no-build-isolation --no-binary mmcv --no-cache-dir mmcv==2.1.0)' in action
     assert 'CUDA_VISIBLE_DEVICES' not in action
     # a dry run installs and writes nothing
     assert not machine.cache.exists() and not osp.exists(osp.join(stub_venv, '.cdkd-install-stamp'))
@@ -195,10 +197,10 @@ def test_nvcc_on_path_or_usr_local_cuda_is_the_toolkit_when_cuda_home_is_unset(m
     machine.nvcc('13.0')
     text = machine.plan()
     assert f'(nvcc on PATH: {machine.bin}/nvcc)' in _line(text, 'mmcv:')
-    assert f'CUDA_HOME={machine.root})' in _line(text, 'mmcv action:')  # <home>/bin/nvcc
+    assert f'CUDA_HOME={machine.root} ' in _line(text, 'mmcv action:')  # <home>/bin/nvcc
     # a wrapper script on PATH (like /usr/local/bin/nvcc): the toolkit is where nvcc says it is
     machine.nvcc('13.0', top='/opt/cuda-13.0')
-    assert 'CUDA_HOME=/opt/cuda-13.0)' in _line(machine.plan(), 'mmcv action:')
+    assert 'CUDA_HOME=/opt/cuda-13.0 ' in _line(machine.plan(), 'mmcv action:')
 
 
 def test_nvcc_major_version_mismatch_falls_back_to_cpu_ops_unless_cuda_ops_are_demanded(machine):
@@ -264,6 +266,14 @@ def test_fresh_machine_with_gpu_takes_the_cuda_torch_and_plans_cuda_ops(machine,
     assert 'NVIDIA GPU visible (NVIDIA H200)' in _line(text, 'torch:')
     assert 'with CUDA ops' in _line(text, 'mmcv:') and 're-checked against the CUDA version' in text
     assert 'decided once torch is installed' in _line(text, 'mmcv cache:')
+    # a machine set up with a local wheel store (often offline) keeps installing from it
+    wheels = tmp_path / 'wheels'
+    wheels.mkdir()
+    (wheels / f'torch-2.13.0+cpu-{PY_TAG}-{PY_TAG}-manylinux_2_28_{os.uname().machine}.whl').write_bytes(b'')
+    local = _line(machine.plan(PIP_FIND_LINKS=str(wheels), **env), 'torch:')
+    assert "install torch==2.13.0 (cpu build) from pip's configured find-links" in local
+    assert 'a GPU is visible, NVIDIA H200: CDKD_TORCH=cuda for' in local
+    assert 'torch===2.13.0 (cuda build)' in machine.plan(PIP_FIND_LINKS=str(wheels), CDKD_TORCH='cuda', **env)
     cpu = machine.plan(CDKD_TORCH='cpu', **env)
     assert 'install torch==2.13.0+cpu (cpu build) from https://download.pytorch.org/whl/cpu' in cpu
     cu126 = machine.plan(CDKD_TORCH='cu126', **env)
