@@ -81,13 +81,15 @@ def put_in_cache(name, state_dict):
     return path
 
 
-def test_names_resolve_without_torchvision():
+def test_names_resolve_without_torchvision(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'torchvision', None)  # `import torchvision` now fails
     assert checkpoint_url('torchvision://resnet18').endswith('/resnet18-f37072fd.pth')
     assert checkpoint_url('torchvision://resnet50').endswith('/resnet50-0676ba61.pth')
     assert checkpoint_url('open-mmlab://resnet18_v1c').endswith('/resnet18_v1c-b5776b93.pth')
     assert checkpoint_url('open-mmlab://resnet50_v1c').endswith('/resnet50_v1c-2cccc1ad.pth')
     assert checkpoint_url('/data/r50.pth') is None
-    assert 'torchvision' not in sys.modules  # looked up in mmengine's table, not torchvision
+    with pytest.raises(KeyError, match='torchvision cannot be imported'):
+        checkpoint_url('torchvision://resnet50.imagenet1k_v2')  # newer names need torchvision
 
 
 def test_torchvision_resnet18_lands_in_resnet(hub):
