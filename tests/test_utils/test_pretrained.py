@@ -64,8 +64,9 @@ def backbone(type_='ResNet', checkpoint='torchvision://resnet18'):
 
 @pytest.fixture
 def hub(tmp_path, monkeypatch):
-    """An empty torch hub cache (TORCH_HOME) and no network."""
+    """An empty torch hub cache (TORCH_HOME), no network, and no importable torchvision."""
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    monkeypatch.setitem(sys.modules, 'torchvision', None)
 
     def offline(url, dst, *args, **kwargs):
         raise urllib.error.URLError('no network in this test')
