@@ -64,8 +64,9 @@ def backbone(type_='ResNet', checkpoint='torchvision://resnet18'):
 
 @pytest.fixture
 def hub(tmp_path, monkeypatch):
-    """An empty torch hub cache (TORCH_HOME) and no network."""
+    """An empty torch hub cache (TORCH_HOME), no network, and no importable torchvision."""
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    monkeypatch.setitem(sys.modules, 'torchvision', None)
 
     def offline(url, dst, *args, **kwargs):
         raise urllib.error.URLError('no network in this test')
@@ -81,13 +82,15 @@ def put_in_cache(name, state_dict):
     return path
 
 
-def test_names_resolve_without_torchvision():
+def test_names_resolve_without_torchvision(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'torchvision', None)  # `import torchvision` now fails
     assert checkpoint_url('torchvision://resnet18').endswith('/resnet18-f37072fd.pth')
     assert checkpoint_url('torchvision://resnet50').endswith('/resnet50-0676ba61.pth')
     assert checkpoint_url('open-mmlab://resnet18_v1c').endswith('/resnet18_v1c-b5776b93.pth')
     assert checkpoint_url('open-mmlab://resnet50_v1c').endswith('/resnet50_v1c-2cccc1ad.pth')
     assert checkpoint_url('/data/r50.pth') is None
-    assert 'torchvision' not in sys.modules  # looked up in mmengine's table, not torchvision
+    with pytest.raises(KeyError, match='torchvision cannot be imported'):
+        checkpoint_url('torchvision://resnet50.imagenet1k_v2')  # newer names need torchvision
 
 
 def test_torchvision_resnet18_lands_in_resnet(hub):
