@@ -39,3 +39,21 @@ def test_gating_table_mean_std_and_per_seed():
     assert 'pseudo IoU 0.200 ± 0.100, stage-2 cIoU 0.100 ± 0.100' in text
     assert 's0: 2 / 4' in text
     assert kdmsi_ablation.mean_std([1.0]) == '1.000 ± 0.000'
+
+
+def test_label_differences_counts_disagreeing_pixels(tmp_path):
+    import json
+
+    import cv2
+    import numpy as np
+    for arm, value in (('gated', 0), ('ungated', 255)):
+        folder = tmp_path / arm / 'pseudo_labels'
+        (folder / 'label').mkdir(parents=True)
+        mask = np.zeros((4, 4), np.uint8)
+        mask[0, :3] = value
+        cv2.imwrite(str(folder / 'label' / 'a.png'), mask)
+        (folder / 'pseudo_label_report.json').write_text(json.dumps(
+            dict(sweep={'0.00': dict(mIoU=0.1 if value else 0.4)})))
+    result = kdmsi_ablation.label_differences(str(tmp_path), dict(gated={}, ungated={}))
+    assert result['label_pixels_differing'] == dict(pixels=3, of=16)
+    assert result['gated']['sweep_mIoU'] == {'0.00': 0.4}

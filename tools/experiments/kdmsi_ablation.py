@@ -237,7 +237,7 @@ def run_profiles(name, out, seed):
     cached = osp.join(out, 'result.json')
     if osp.isfile(cached):
         with open(cached) as f:
-            return json.load(f)
+            return label_differences(out, json.load(f))
     prepare, fusion, crop, epochs1, epochs2 = SETUPS[name]
     root = osp.join(osp.dirname(out), 'data')
     if not osp.isdir(osp.join(root, 'test')):
@@ -273,6 +273,25 @@ def run_profiles(name, out, seed):
     result['minutes'] = (time.time() - start) / 60
     with open(cached, 'w') as f:
         json.dump(result, f)
+    return label_differences(out, result)
+
+
+def label_differences(out, result):
+    """Adds how many pseudo-label pixels the arms disagree on, and each arm's pseudo-label mIoU at
+    every swept threshold (from its report), to ``result``."""
+    (first, _), (second, _) = PROFILES
+    folder = lambda arm: osp.join(out, arm, 'pseudo_labels', 'label')  # noqa: E731
+    differing = total = 0
+    for name in sorted(os.listdir(folder(first))):
+        a = cv2.imread(osp.join(folder(first), name), cv2.IMREAD_GRAYSCALE)
+        b = cv2.imread(osp.join(folder(second), name), cv2.IMREAD_GRAYSCALE)
+        differing += int((a != b).sum())
+        total += a.size
+    result['label_pixels_differing'] = dict(pixels=differing, of=total)
+    for arm, _ in PROFILES:
+        with open(osp.join(out, arm, 'pseudo_labels', 'pseudo_label_report.json')) as f:
+            sweep = json.load(f)['sweep']
+        result[arm]['sweep_mIoU'] = {t: v['mIoU'] for t, v in sweep.items()}
     return result
 
 
@@ -316,8 +335,16 @@ def profiles_markdown(results, command):
         pdiff = [r['gated']['pseudo']['IoU'] - r['ungated']['pseudo']['IoU'] for r in seeds]
         sel = ', '.join(f"s{r['seed']}: {r['selection']['gated_epoch']} / "
                         f"{r['selection']['ungated_epoch']}" for r in seeds)
+        px = ', '.join(f"s{r['seed']}: {r['label_pixels_differing']['pixels']} of "
+                       f"{r['label_pixels_differing']['of']}" for r in seeds
+                       if 'label_pixels_differing' in r)
+        low = ', '.join(f"s{r['seed']}: {r['gated']['sweep_mIoU']['0.00']:.3f} / "
+                        f"{r['ungated']['sweep_mIoU']['0.00']:.3f}" for r in seeds
+                        if 'sweep_mIoU' in r['gated'])
         lines += ['', f'Gated - ungated: pseudo IoU {mean_std(pdiff)}, stage-2 cIoU '
-                  f'{mean_std(diff)}. Stage-1 checkpoint epoch chosen by the gated / ungated '
+                  f'{mean_std(diff)}. Pseudo-label pixels that differ between the arms at their '
+                  f'chosen thresholds: {px}. Pseudo-label mIoU at threshold 0.00, gated / '
+                  f'ungated: {low}. Stage-1 checkpoint epoch chosen by the gated / ungated '
                   f'selection score: {sel}. Minutes per seed: '
                   + ', '.join(f"{r['minutes']:.1f}" for r in seeds) + '.', '']
     return '\n'.join(lines) + '\n'
