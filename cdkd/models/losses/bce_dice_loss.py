@@ -76,25 +76,41 @@ class BCEDiceLoss(nn.Module):
         return self._loss_name
 
 
+TARGET_RULES = ('mean_logit', 'argmax')
+
+
 @MODELS.register_module()
 class HardTargetBCEDiceLoss(BCEDiceLoss):
     """STKDNet's distillation term (official ``NewBCEDiceLoss``): :func:`bce_dice` of the student
-    logits against the hard teacher target ``1[mean_c(teacher logits) > threshold]``.
+    logits against a hard teacher target, built without gradient (nothing reaches the teacher
+    through this term).
 
-    Note the official target is the mean of the two *logits* thresholded at 0.5, not the teacher's
-    argmax; it is reproduced as is. The target is built without gradient, so nothing reaches the
-    teacher through this term.
+    Args:
+        target_rule: ``'mean_logit'`` (official, ``losses.py:76-79``): ``1[mean_c(teacher logits)
+            > threshold]``. With 2-channel logits trained towards one-hot targets the two logits
+            of a pixel have opposite signs, so their mean is near 0 for changed and unchanged
+            pixels alike and the target is mostly "no change". ``'argmax'`` (cdkd's variant,
+            ``stkd-argmax-target_*`` configs): the teacher's predicted class.
+        threshold: for ``'mean_logit'`` (0.5).
     """
 
-    def __init__(self, threshold: float = 0.5, loss_name: str = 'loss_hard_bce_dice', **kwargs):
+    def __init__(self, target_rule: str = 'mean_logit', threshold: float = 0.5,
+                 loss_name: str = 'loss_hard_bce_dice', **kwargs):
         super().__init__(loss_name=loss_name, **kwargs)
+        if target_rule not in TARGET_RULES:
+            raise ValueError(f'target_rule must be one of {TARGET_RULES}, got {target_rule!r}')
+        self.target_rule = target_rule
         self.threshold = threshold
+
+    def hard_target(self, teacher_logits: Tensor) -> Tensor:
+        with torch.no_grad():
+            if self.target_rule == 'argmax':
+                return teacher_logits.argmax(dim=1)
+            return (teacher_logits.mean(dim=1) > self.threshold).long()
 
     def forward(self, student_logits: Tensor, teacher_logits: Tensor, **kwargs) -> Tensor:
         if student_logits.shape != teacher_logits.shape:
             raise ValueError(f'student logits {tuple(student_logits.shape)} and teacher logits '
                              f'{tuple(teacher_logits.shape)} differ')
-        with torch.no_grad():
-            target = (teacher_logits.mean(dim=1) > self.threshold).long()
-        return self.loss_weight * bce_dice(student_logits, target, self.bce_weight,
-                                           self.dice_weight, self.smooth)
+        return self.loss_weight * bce_dice(student_logits, self.hard_target(teacher_logits),
+                                           self.bce_weight, self.dice_weight, self.smooth)

@@ -76,3 +76,21 @@ def test_shape_checks():
         hard(LOGITS, LOGITS[..., :1])
     with pytest.raises(ValueError, match='target shape'):
         MODELS.build(dict(type='BCEDiceLoss'))(LOGITS, TARGET[..., :1])
+
+
+def test_argmax_target_variant_uses_the_teachers_class():
+    teacher = torch.tensor([[[[0.6, 3.0]], [[0.2, -1.0]]]])  # argmax (0, 0); mean rule (0, 1)
+    flipped = torch.tensor([[[[0.2, -1.0]], [[0.6, 3.0]]]])  # argmax (1, 1)
+    argmax = MODELS.build(dict(type='HardTargetBCEDiceLoss', target_rule='argmax'))
+    mean = MODELS.build(dict(type='HardTargetBCEDiceLoss'))
+    assert torch.equal(argmax.hard_target(teacher), torch.tensor([[[0, 0]]]))
+    assert torch.equal(mean.hard_target(teacher), torch.tensor([[[0, 1]]]))
+    assert torch.equal(argmax.hard_target(flipped), torch.tensor([[[1, 1]]]))
+    # one-hot-like logits (opposite signs): the official rule says "no change" for both classes
+    onehot_like = torch.tensor([[[[4.0, -4.0]], [[-4.0, 4.0]]]])
+    assert torch.equal(mean.hard_target(onehot_like), torch.tensor([[[0, 0]]]))
+    assert torch.equal(argmax.hard_target(onehot_like), torch.tensor([[[0, 1]]]))
+    assert argmax(LOGITS, flipped).item() == pytest.approx(
+        MODELS.build(dict(type='BCEDiceLoss'))(LOGITS, torch.tensor([[[1, 1]]])).item())
+    with pytest.raises(ValueError, match='target_rule'):
+        MODELS.build(dict(type='HardTargetBCEDiceLoss', target_rule='soft'))
