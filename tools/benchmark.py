@@ -64,7 +64,7 @@ def parse_args(argv=None):
                         help="also time the config's tta_model (e.g. KD-MSI's MSI)")
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed precision: AmpOptimWrapper for training, autocast for inference')
+                        help='mixed precision: AmpOptimWrapper to train, autocast to infer')
     parser.add_argument('--amp-dtype', choices=('float16', 'bfloat16'), default='float16')
     parser.add_argument('--out-dir', default='docs/benchmarks')
     args = parser.parse_args(argv)

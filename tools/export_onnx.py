@@ -4,9 +4,11 @@
 
 The graph is ``cdkd.apis.ChangeProbabilityNet``: input ``inputs`` (N, sum(temporal_bands), H, W)
 float32 raw band values (the t1 bands, then the t2 bands; normalisation is inside the graph),
-output ``change_prob`` (N, 1, H, W): the sigmoid of a single-logit head or the softmax change
-channel of a two-class head. Batch, height and width are dynamic; H and W should be multiples of
-32. Distillation models export what their ``export_module()`` returns (the student).
+output ``change_prob`` (N, 1, H, W): the map ``tools/test.py`` scores (the sigmoid of a
+single-logit head, the softmax change channel of a two-class head, or the detector's own mapping,
+e.g. KD-MSI's ``CAM(G_t)`` for ``test_cfg.output='teacher'``). Batch, height and width are dynamic;
+H and W should be multiples of 32. Distillation models export what their ``export_module()``
+returns (the student). The checkpoint is loaded strictly (mismatched keys are an error).
 ``--verify`` compares onnxruntime with PyTorch on two input sizes (needs onnxruntime).
 """
 import argparse

@@ -19,6 +19,7 @@ import numpy as np
 
 from cdkd.apis import change_probability, inference_model, init_model
 from cdkd.datasets.transforms import LoadMultiImageFromFile
+from cdkd.utils.dataloaders import inside
 from cdkd.visualization import draw_change_overlay, to_display_rgb
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
@@ -72,8 +73,7 @@ def check_plan(plan, pairs, out_dir: str, input_dirs=()) -> None:
     input file, or land in an input folder (real paths, so links and ``..`` do not slip by)."""
     real_out = osp.realpath(out_dir)
     for folder in input_dirs:
-        real = osp.realpath(folder)
-        if real_out == real or real_out.startswith(real.rstrip(osp.sep) + osp.sep):
+        if inside(real_out, osp.realpath(folder)):
             raise ValueError(f'--out-dir {out_dir} is (inside) the input folder {folder}: its '
                              'masks would mix with or overwrite the inputs; choose another folder')
     inputs = {osp.realpath(p): p for pair in pairs for p in pair}

@@ -7,7 +7,8 @@
 
 Writes a uint8 GeoTIFF on A's grid (same size, CRS, transform): 0 unchanged, 1 changed, 255
 nodata. Needs rasterio. The bands are those the config's test pipeline selects
-(``MultiImgSelectBands``), the threshold the model's own (``change_threshold``) unless given. ``--tta`` applies the config's ``tta_model`` (e.g. KD-MSI's multiscale
+(``MultiImgSelectBands``), the threshold the model's own (``change_threshold``) unless given.
+``--tta`` applies the config's ``tta_model`` (e.g. KD-MSI's multiscale
 sigmoid inference, ``MultiScaleChangeTTA``: scales, flips and mode from the config) to every tile,
 as ``tools/test.py --tta`` does per image; the averaged probabilities are then blended across tiles.
 Other test-time augmentation plugs in through ``cdkd.apis.infer_scene(predict_probs=...)``.

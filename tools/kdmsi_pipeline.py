@@ -1,9 +1,11 @@
 """KD-MSI end to end: stage 1 (teacher + student from image labels), MSI pseudo labels, stage 2
-(Siamese DeepLabV3+ on the pseudo labels) and its evaluation on the real test labels.
+(Siamese DeepLabV3+ on the pseudo labels) and its evaluation on the real test labels with the
+stage-2 config's tta_model (the official multiscale logit-sum test; ``--no-test-tta``: one
+scale).
 
     python tools/kdmsi_pipeline.py --stage1 configs/kdmsi/kdmsi_r50_256x256_20e_levircd.py \
         --stage2 configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_levircd.py \
-        --work-dir work_dirs/kdmsi_levircd [--threshold T] \
+        --work-dir work_dirs/kdmsi_levircd [--threshold T] [--no-gating | --image-labels LIST] \
         [--stage1-options k=v ...] [--stage2-options k=v ...] [--from-stage STAGE]
 
 Each stage runs the ordinary tool in a subprocess (tools/train.py, tools/pseudo_label.py,
@@ -29,9 +31,18 @@ def parse_args():
     parser.add_argument('--stage2', required=True, help='stage-2 (Siamese DeepLabV3+) config')
     parser.add_argument('--work-dir', required=True)
     parser.add_argument('--threshold', type=float,
-                        help='pseudo-label threshold (default: sweep 0.00..0.90 for best mIoU)')
+                        help='pseudo-label threshold (default: sweep 0.00..0.85 for best mIoU)')
     parser.add_argument('--no-tta', action='store_true',
                         help='pseudo labels from the single-scale map instead of the tta_model')
+    parser.add_argument('--no-gating', action='store_true',
+                        help='ungated pseudo labels (no-change images keep their maps; the '
+                        'official code gates them to all background)')
+    parser.add_argument('--image-labels', metavar='LIST',
+                        help='image-level labels "name,0/1" for the gating (default: from '
+                        'the masks)')
+    parser.add_argument('--no-test-tta', action='store_true',
+                        help="test stage 2 at one scale instead of its tta_model (the official "
+                        "multiscale logit-sum test, LogitSumChangeTTA)")
     parser.add_argument('--stage1-options', nargs='+', default=[], metavar='K=V')
     parser.add_argument('--stage2-options', nargs='+', default=[], metavar='K=V')
     parser.add_argument('--from-stage', choices=STAGES, help='rerun from this stage on')
@@ -82,16 +93,19 @@ def main():
                dirs['pseudo_labels']]
         cmd += ['--threshold', str(args.threshold)] if args.threshold is not None else ['--sweep']
         cmd += ['--no-tta'] if args.no_tta else []
+        cmd += ['--no-gating'] if args.no_gating else []
+        cmd += ['--image-labels', args.image_labels] if args.image_labels else []
         run(cmd + (['--cfg-options', *args.stage1_options] if args.stage1_options else []))
 
     def test():
+        tta = [] if args.no_test_tta else ['--tta']
         run(['tools/test.py', args.stage2, dirs['stage2'], '--work-dir', dirs['stage2_test'],
-             '--cfg-options', *stage2_opts])
+             *tta, '--cfg-options', *stage2_opts])
         metrics = latest_metrics(dirs['stage2_test'])
         with open(osp.join(dirs['pseudo_labels'], 'pseudo_label_report.json')) as f:
             threshold = json.load(f)['threshold']
         result = dict(stage1=args.stage1, stage2=args.stage2, pseudo_label_threshold=threshold,
-                      stage2_test=metrics)
+                      stage2_test_tta=not args.no_test_tta, stage2_test=metrics)
         tmp = osp.join(work_dir, '.results.json.tmp')
         with open(tmp, 'w') as f:
             json.dump(result, f, indent=2)

@@ -90,9 +90,9 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir,
                           args.data_root)
-    check_loader_data(cfg, ('train_dataloader', 'val_dataloader'))
     apply_device_options(cfg, args)
-    prepare_pretrained(cfg, args.no_pretrained)
+    prepare_pretrained(cfg, args.no_pretrained)  # before the data: a missing checkpoint is named first
+    check_loader_data(cfg, ('train_dataloader', 'val_dataloader'))
 
     if args.resume == 'auto':
         cfg.resume = True

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cdkd.models.utils import export_module, logits_to_probability
+from cdkd.models.utils import export_module, input_size_probability
 from cdkd.registry import MODELS
 
 
@@ -21,11 +21,11 @@ class ChangeProbabilityNet(nn.Module):
     """``(N, sum(temporal_bands), H, W)`` raw float inputs -> ``(N, 1, H, W)`` change probability.
 
     Normalises with the detector's data preprocessor statistics, runs ``model.export_module()``,
-    resizes the logits to the input size as mmseg does, and turns them into the probability that
-    ``tools/test.py`` scores (:func:`cdkd.models.utils.logits_to_probability`: sigmoid of a single
-    logit, the softmax change channel of two classes, or the network's own mapping such as
-    KD-MSI's ``CAM(G_t)`` for ``test_cfg.output='teacher'``; a CAM is normalised per input, i.e.
-    per tile in scene inference). H and W should be multiples of the preprocessor's
+    and returns the probability that ``tools/test.py`` scores
+    (:func:`cdkd.models.utils.input_size_probability`: logits resized as mmseg does, then the sigmoid
+    of a single logit or the softmax change channel of two classes; or the network's own
+    ``probability`` such as KD-MSI's, whose ``CAM(G_t)`` is normalised per input, i.e. per tile in
+    scene inference). H and W should be multiples of the preprocessor's
     ``size_divisor`` (32 for ResNet encoders), as they are after its padding.
 
     With ``tta_model`` (see :func:`build_tta_model`), the normalised batch goes to its
@@ -60,10 +60,7 @@ class ChangeProbabilityNet(nn.Module):
         normalised = (inputs.float() - self.mean) / self.std
         if self.tta_model is not None:
             return self.tta_model.change_probability(normalised)[:, None]
-        logits = self.network(normalised, mode='tensor')
-        logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
-                               align_corners=self.align_corners)
-        return logits_to_probability(self.network, logits)[:, None]
+        return input_size_probability(self.network, normalised, self.align_corners)[:, None]
 
 
 def build_tta_model(model: nn.Module) -> nn.Module:

@@ -1,4 +1,9 @@
-"""KD-MSI pseudo labels: ``argmax([threshold, M])`` of a change-probability map, as masks."""
+"""KD-MSI pseudo labels: ``argmax([threshold, M])`` of a change-probability map, as masks.
+
+The official code gives a map only to training images whose image-level label is 1
+(``multi_scale_sigmoid_inference.py:176-183``): every no-change image gets an all-background
+pseudo label. :func:`gate_by_image_labels` does that here, before the threshold sweep.
+"""
 import json
 import os
 import os.path as osp
@@ -14,7 +19,8 @@ from cdkd.evaluation.threshold_sweep import (best_threshold, sweep_confusion, sw
                                              threshold_grid)
 from cdkd.models.utils import probability_from_seg_logits
 
-PSEUDO_LABEL_SWEEP = threshold_grid(0.0, 0.9)  # the official code's background thresholds
+# np.arange(0, 0.90, 0.05) of the official evaluate.py:16 (0.90 itself is excluded)
+PSEUDO_LABEL_SWEEP = threshold_grid(0.0, 0.85)
 
 
 def pseudo_label(prob: np.ndarray, threshold: float) -> np.ndarray:
@@ -40,6 +46,29 @@ def collect_probabilities(model, dataloader, progress: bool = True) -> Dict[str,
                                                            gt=gt)
                 if bar is not None:
                     bar.update()
+    return results
+
+
+def gate_by_image_labels(results: Dict[str, dict], image_label) -> Dict[str, dict]:
+    """Multiply every map by its image-level label (0 -> an all-background pseudo label).
+
+    ``image_label``: an ``ImageLevelChangeLabel`` (its ``label_of(name, mask)``: from the mask, by
+    the training rule, or from its ``label_file``) or a ``{name: 0/1}`` dict. Each result gets
+    ``image_label``; the maps are gated in place and ``results`` is returned.
+    """
+    for name, r in results.items():
+        if isinstance(image_label, dict):
+            if name not in image_label:
+                raise KeyError(f'sample {name!r} has no image-level label')
+            label = int(image_label[name])
+        else:
+            if r['gt'] is None and getattr(image_label, 'labels', None) is None:
+                raise ValueError(f'sample {name!r} has no mask to derive its image-level label '
+                                 'from; give an image-label list (--image-labels FILE)')
+            label = image_label.label_of(name, r['gt'])
+        r['image_label'] = label
+        if not label:
+            r['prob'] = np.zeros_like(r['prob'])
     return results
 
 

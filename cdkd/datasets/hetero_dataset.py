@@ -1,4 +1,6 @@
 """Heterogeneous (optical -> SAR) change detection with an optional optical t2 image."""
+import os.path as osp
+
 from cdkd.registry import DATASETS
 from .bitemporal_dataset import BiTemporalCDDataset
 
@@ -7,7 +9,9 @@ OPTICAL_T2_KEY = 'img_path_to_optical'
 
 @DATASETS.register_module()
 class HeteroCDDataset(BiTemporalCDDataset):
-    """Folders ``A`` (optical t1), ``B`` (SAR t2), ``C`` (optical t2) and ``Label`` (0/255).
+    """Folders ``A`` (optical t1), ``B`` (SAR t2), ``C`` (optical t2) and ``Label`` (0/255); a
+    label folder missing under its given name is looked up in the other case (``label``, as the
+    official GOLD script writes it, for ``Label`` and back).
 
     ``img_paths`` is ``[A, B, C]``. The optical t2 image is there for training only (e.g. a teacher
     that sees two optical dates); at test time only A and B exist, so ``with_optical_t2=False``
@@ -22,4 +26,11 @@ class HeteroCDDataset(BiTemporalCDDataset):
         prefix = dict(self.DEFAULT_PREFIX if data_prefix is None else data_prefix)
         if not with_optical_t2:
             prefix.pop(OPTICAL_T2_KEY, None)
+        root = kwargs.get('data_root') or (args[0] if args else '')
+        seg = prefix.get('seg_map_path')
+        if seg and not osp.isdir(osp.join(root, seg)):
+            head, name = osp.split(seg)
+            other = {'Label': 'label', 'label': 'Label'}.get(name)
+            if other and osp.isdir(osp.join(root, head, other)):
+                prefix['seg_map_path'] = osp.join(head, other)
         super().__init__(*args, data_prefix=prefix, **kwargs)

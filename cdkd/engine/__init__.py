@@ -1,8 +1,9 @@
 from .hooks import (ChangeVisualizationHook, CheckInvalidLossHook, EMATeacherHook,
                     StudentViewMetricHook)
 from .optimizers import BackboneHeadParamGroupsConstructor
+from .schedulers import PolyLRToEnd
 
 __all__ = [
     'ChangeVisualizationHook', 'CheckInvalidLossHook', 'EMATeacherHook', 'StudentViewMetricHook',
-    'BackboneHeadParamGroupsConstructor'
+    'BackboneHeadParamGroupsConstructor', 'PolyLRToEnd'
 ]

@@ -43,7 +43,7 @@ class PretrainedWeightsUnavailable(RuntimeError):
     """A ``Pretrained`` checkpoint of the config is neither on disk nor downloadable."""
 
 
-class PretrainedInit(NamedTuple):
+class PretrainedSpec(NamedTuple):
     """One ``Pretrained`` init of a model config."""
     key: str  # config path of the init_cfg, e.g. 'model.teacher.backbone.init_cfg'
     module_type: Optional[str]  # type of the module it initialises, e.g. 'ResNetV1c'
@@ -121,12 +121,12 @@ def load_from_torchvision(filename: str, map_location=None) -> Dict[str, Any]:
 
 
 def register_pretrained_schemes() -> None:
-    """Replace mmengine's ``torchvision://`` / ``modelzoo://`` loader by :func:`load_from_torchvision`."""
+    """Use :func:`load_from_torchvision` for ``torchvision://`` and ``modelzoo://`` names."""
     CheckpointLoader.register_scheme(prefixes=TORCHVISION_PREFIXES, loader=load_from_torchvision,
                                      force=True)
 
 
-def find_pretrained_inits(cfg: Any, key: str = 'model') -> List[PretrainedInit]:
+def find_pretrained_inits(cfg: Any, key: str = 'model') -> List[PretrainedSpec]:
     """Every ``type='Pretrained'`` init in a (model) config, with its config path.
 
     Follows nested dicts and lists, so distillers' teacher/student sub-models and GOLD's several
@@ -140,11 +140,11 @@ def find_pretrained_inits(cfg: Any, key: str = 'model') -> List[PretrainedInit]:
                 for i, init in enumerate(v if isinstance(v, (list, tuple)) else [v]):
                     if isinstance(init, dict) and init.get('type') == 'Pretrained':
                         init_key = sub if isinstance(v, dict) else f'{sub}.{i}'
-                        found.append(PretrainedInit(init_key, cfg.get('type'),
+                        found.append(PretrainedSpec(init_key, cfg.get('type'),
                                                     str(init.get('checkpoint')),
                                                     f'{init_key}.checkpoint'))
             elif k == 'pretrained' and isinstance(v, str):  # mmseg's legacy backbone weights
-                found.append(PretrainedInit(sub, cfg.get('type'), v, sub))
+                found.append(PretrainedSpec(sub, cfg.get('type'), v, sub))
             else:
                 found += find_pretrained_inits(v, sub)
     elif isinstance(cfg, (list, tuple)):
@@ -199,14 +199,19 @@ def fetch_checkpoint(checkpoint: str) -> str:
     return path
 
 
-def unavailable_message(init: PretrainedInit, err: BaseException) -> str:
+def unavailable_message(init: PretrainedSpec, err: BaseException) -> str:
     url = None
     try:
         url = checkpoint_url(init.checkpoint)
     except KeyError:
         pass
-    where = (f'download {url}\n    and put it at {cache_path(url)}\n    (torch\'s hub cache, '
-             'read by mmengine; TORCH_HOME moves it), or' if url else 'put the file there, or')
+    if url:
+        where = (f'download {url}\n    and put it at {cache_path(url)}\n    (torch\'s hub cache, '
+                 'read by mmengine; TORCH_HOME moves it), or')
+    elif '://' in init.checkpoint:
+        where = 'use a checkpoint name listed in docs/pretrained.md, or'
+    else:
+        where = 'put the file there, or'
     return (f'{init.key} ({init.module_type}): the Pretrained checkpoint {init.checkpoint!r} '
             f'cannot be loaded: {type(err).__name__}: {err}\n  To fix: {where} give a local copy '
             f'with\n    --cfg-options {init.option}=/path/to/{osp.basename(url or "file.pth")}')

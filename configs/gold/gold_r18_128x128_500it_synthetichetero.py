@@ -1,24 +1,16 @@
-# GOLD on the generated optical/SAR scenes (A optical t1, B 1-band SAR t2, C optical t2, Label):
-# ResNet-18 encoders, 128 x 128 crops, 500 iterations, batch 8 -- a CPU-sized run. One GOLD
-# "epoch" is 25 iterations here, so the warm-up of the task weights spans the first 125 iterations
-# and the distillation alpha schedule starts after iteration 250.
+# GOLD (the official architecture and losses, _base_/models/gold_r18.py) on the generated
+# optical/SAR scenes (A optical t1, B 1-band SAR t2, C optical t2, Label): random init, 128 x 128
+# crops, 500 iterations, batch 8 -- a CPU-sized run, iteration-based. One GOLD "epoch" is 25
+# iterations here, so the 20-epoch warm-up (task weights, teacher change loss, distillation) is
+# shortened to 5 epochs (125 iterations).
 _base_ = [
-    '../_base_/models/gold_fpn_r50.py', '../_base_/datasets/synthetic_hetero_cd.py',
+    '../_base_/models/gold_r18.py', '../_base_/datasets/synthetic_hetero_cd.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_500it.py'
 ]
 crop_size = (128, 128)
-resnet = dict(type='ResNetV1c', depth=18, in_channels=3, num_stages=4, out_indices=(0, 1, 2, 3),
-              dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2),
-              norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False, style='pytorch',
-              contract_dilation=True, init_cfg=None)
-model = dict(
-    backbone=resnet,
-    backbone_t2=dict(resnet, in_channels=1),
-    teacher_backbone_t2=resnet,
-    attention=dict(in_channels=512, fusion_kernel_size=3),  # official 3x3 fusion
-    decode_head=dict(in_channels=[64, 128, 256, 512]),
-    task_weighting=dict(warmup_epochs=5),
-    iters_per_epoch=25)
+warmup = dict(warmup_epochs=5)
+model = dict(task_weighting=warmup, distill_warmup_epochs=5, iters_per_epoch=25,
+             group_weighting=dict(cd=warmup, distill=warmup, attention=warmup))
 train_pipeline = [
     dict(type='LoadMultiImageFromFile'),
     dict(type='LoadChangeAnnotation'),
@@ -30,6 +22,5 @@ train_pipeline = [
     dict(type='PackChangeInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-# Official code: the task log-variances learn at a tenth of the network's learning rate.
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'task_weighting.log_vars': dict(lr_mult=0.1)}))
+# Official code: the task and group log-variances learn at a tenth of the learning rate.
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'log_vars': dict(lr_mult=0.1)}))

@@ -1,2 +1,2 @@
-# Short alias of the reference GOLD config.
-_base_ = ['./gold_r50_256x256_20k_hetero.py']
+# Short alias of the reference GOLD config with a ResNet-50 encoder.
+_base_ = ['./gold_r50_512x512_400e_hetero.py']

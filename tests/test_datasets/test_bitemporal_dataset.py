@@ -176,7 +176,9 @@ def test_real_heterogeneous_samples():
                                   'synthetic_cd', 'synthetic_hetero_cd'])
 def test_dataset_configs_are_consistent(name):
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', name + '.py'))
-    assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
+    # epoch-based recipes (GOLD's hetero sets) shuffle with the DefaultSampler
+    assert cfg.train_dataloader.sampler.type in ('InfiniteSampler', 'DefaultSampler')
+    assert cfg.train_dataloader.sampler.shuffle
     for split in ('val', 'test'):
         loader = cfg[f'{split}_dataloader']
         assert loader.sampler.type == 'DefaultSampler' and loader.persistent_workers

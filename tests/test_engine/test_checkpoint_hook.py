@@ -85,6 +85,17 @@ class KillAfter(Hook):
             raise Killed(f'killed after iteration {self.n}')
 
 
+class KillAfterEpoch(Hook):
+    priority = 'LOWEST'
+
+    def __init__(self, n):
+        self.n = n
+
+    def after_train_epoch(self, runner):
+        if runner.epoch + 1 == self.n:
+            raise Killed(f'killed after epoch {self.n}')
+
+
 class CorruptBuffer(Hook):
     """After iteration ``n`` make a BN running variance infinite, while the loss stays finite."""
     priority = 'NORMAL'
@@ -104,23 +115,27 @@ def restore_determinism():
 
 
 def make_runner(work_dir, max_iters=8, interval=2, val_interval=2, hooks=(), resume=False,
-                save_best='score', max_keep_ckpts=-1):
+                save_best='score', max_keep_ckpts=-1, max_epochs=None):
+    """An iteration-based run (or with ``max_epochs`` an epoch-based one, counted in epochs)."""
     run = next(_RUN_IDS)
     torch.manual_seed(0)  # the same initial weights in every run
     model = ToyModel()
     loader = dict(batch_size=4, num_workers=0, collate_fn=dict(type='default_collate'))
     return Runner(
         model=model, work_dir=str(work_dir), experiment_name=f'toy_{os.getpid()}_{run}',
-        train_dataloader=dict(dataset=ToyDataset(), sampler=dict(type='InfiniteSampler'),
-                              **loader),
+        train_dataloader=dict(dataset=ToyDataset(), sampler=dict(
+            type='InfiniteSampler' if max_epochs is None else 'DefaultSampler'), **loader),
         val_dataloader=dict(dataset=ToyDataset(8), sampler=dict(type='DefaultSampler',
                                                                 shuffle=False), **loader),
         val_evaluator=[ImprovingMetric()], val_cfg=dict(type='ValLoop'),
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval),
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
+        if max_epochs is None else dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                                        val_interval=val_interval),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
-        param_scheduler=dict(type='PolyLR', power=1.0, eta_min=0.0, begin=0, end=max_iters,
-                             by_epoch=False),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=False,
+        param_scheduler=dict(type='PolyLR', power=1.0, eta_min=0.0, begin=0,
+                             end=max_iters if max_epochs is None else max_epochs,
+                             by_epoch=max_epochs is not None),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=max_epochs is not None,
                                            interval=interval, save_best=save_best,
                                            rule='greater', max_keep_ckpts=max_keep_ckpts),
                            logger=dict(type='LoggerHook', interval=100)),
@@ -155,6 +170,21 @@ def test_kill_and_resume_is_bit_exact_with_dropout_and_augmentation(tmp_path):
     got = weights(resumed)
     mismatched = [k for k in expected if not torch.equal(expected[k], got[k])]
     assert not mismatched, f'resume is not bit-exact for {mismatched}'
+
+
+def test_kill_and_resume_of_an_epoch_based_run_is_bit_exact(tmp_path):
+    full = make_runner(tmp_path / 'full', max_epochs=3, interval=1, val_interval=1)
+    full.train()
+    killed = make_runner(tmp_path / 'killed', max_epochs=3, interval=1, val_interval=1,
+                         hooks=[KillAfterEpoch(2)])
+    with pytest.raises(Killed):
+        killed.train()
+    resumed = make_runner(tmp_path / 'killed', max_epochs=3, interval=1, val_interval=1,
+                          resume=True)
+    resumed.train()
+    assert resumed.epoch == 3
+    expected, got = weights(full), weights(resumed)
+    assert not [k for k in expected if not torch.equal(expected[k], got[k])]
 
 
 def test_validation_leaves_the_generators_as_it_found_them(tmp_path):

@@ -38,3 +38,38 @@ def test_metric_reports_best_threshold_and_softmax_for_two_channels():
         assert out['IoU'] == pytest.approx(2 / 3, abs=1e-5)
         assert out['IoU_threshold'] == 0.2
         assert out['at_best/FP_union'] == pytest.approx(1 / 3, abs=1e-5)
+
+
+def test_sweep_warns_once_when_the_split_has_no_changed_pixel():
+    from tests.test_evaluation.test_change_metric import _Records
+    metric = ThresholdSweepMetric(thresholds=(0.2, 0.5))
+    for _ in range(2):
+        sample = SegDataSample(seg_logits=PixelData(data=torch.full((1, 2, 2), 0.1)),
+                               gt_sem_seg=PixelData(data=torch.zeros(1, 2, 2, dtype=torch.long)))
+        metric.process({}, [sample.to_dict()])
+    with _Records() as messages:
+        out = metric.compute_metrics(metric.results)
+    assert out['IoU'] == 1.0  # 0/0 convention, kept
+    assert len([m for m in messages if 'has no changed pixel' in m]) == 1, messages
+
+
+def test_image_label_gating_removes_false_positives_of_no_change_images():
+    gt_no_change = torch.zeros(1, 4, dtype=torch.long)
+    gt_change = torch.tensor([[0, 0, 1, 1]])
+    prob_bad = torch.full((1, 4), 0.9)  # a confident false alarm on a no-change image
+    prob_good = torch.tensor([[0.1, 0.1, 0.8, 0.8]])
+
+    def run(gating, with_label=True):
+        metric = ThresholdSweepMetric(thresholds=(0.5, ), image_label_gating=gating)
+        for prob, gt, y in ((prob_bad, gt_no_change, 0), (prob_good, gt_change, 1)):
+            sample = SegDataSample(seg_logits=PixelData(data=prob[None]),
+                                   gt_sem_seg=PixelData(data=gt[None]))
+            if with_label:
+                sample.gt_image_label = torch.tensor(y)
+            metric.process({}, [sample.to_dict()])
+        return metric.compute_metrics(metric.results)
+
+    assert run(True)['IoU'] == pytest.approx(1.0) and run(True)['at_best/FP_union'] == 0
+    assert run(False)['IoU'] == pytest.approx(2 / 6)
+    with pytest.raises(KeyError, match='ImageLevelChangeLabel'):
+        run(True, with_label=False)

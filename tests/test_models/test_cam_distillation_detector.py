@@ -69,13 +69,21 @@ def test_missing_image_label_is_a_clear_error():
 
 
 @pytest.mark.parametrize('output', ['student', 'teacher'])
-def test_predict_outputs_probability_and_threshold(output):
-    model = tiny_kdmsi(threshold=0.4, test_cfg=dict(output=output)).eval()
+@pytest.mark.parametrize('upsample', ['nearest', 'bilinear'])
+def test_predict_outputs_probability_and_threshold(output, upsample):
+    """The map is made at the feature stride (sigmoid / CAM there), then upsampled: nearest is the
+    official model-selection resolution (each stride-16 cell fills a 16 x 16 block)."""
+    model = tiny_kdmsi(threshold=0.4, test_cfg=dict(output=output, upsample=upsample)).eval()
     inputs = torch.randn(2, 6, 32, 32)
     with torch.no_grad():
         out = model.predict(inputs, labelled([1, 0]))
-        raw = model.encode_decode(inputs)[:, 0]
-    prob = torch.sigmoid(raw) if output == 'student' else make_cam(raw)
+        raw = model.encode_decode(inputs)
+    assert raw.shape == (2, 1, 2, 2)
+    low = torch.sigmoid(raw) if output == 'student' else make_cam(raw)
+    if upsample == 'nearest':
+        prob = low[:, 0].repeat_interleave(16, dim=1).repeat_interleave(16, dim=2)
+    else:
+        prob = F.interpolate(low, size=(32, 32), mode='bilinear', align_corners=False)[:, 0]
     for i, sample in enumerate(out):
         assert sample.seg_logits.data.shape == (1, 32, 32)
         torch.testing.assert_close(sample.seg_logits.data[0], prob[i], atol=1e-6, rtol=0)
@@ -85,3 +93,5 @@ def test_predict_outputs_probability_and_threshold(output):
 def test_bad_output_name():
     with pytest.raises(ValueError, match='output'):
         tiny_kdmsi(test_cfg=dict(output='both'))
+    with pytest.raises(ValueError, match='upsample'):
+        tiny_kdmsi(test_cfg=dict(upsample='bicubic'))

@@ -26,3 +26,22 @@ def test_per_band_normalisation_of_optical_and_sar():
 def test_rejects_channel_swaps():
     with pytest.raises(ValueError, match='bgr_to_rgb'):
         ChangeDataPreProcessor(mean=[0] * 3, std=[1] * 3, temporal_bands=(3, 3), bgr_to_rgb=True)
+
+
+def test_hetero_band_repeats_read_sar_as_three_bands():
+    from cdkd.models.data_preprocessors import HeteroChangeDataPreProcessor
+    imagenet = [[123.675, 116.28, 103.53], [58.395, 57.12, 57.375]]
+    pre = HeteroChangeDataPreProcessor(temporal_bands=(3, 3, 3), band_repeats=(1, 3, 1),
+                                       mean=[imagenet[0]] * 3, std=[imagenet[1]] * 3)
+    a, b, c = (torch.full((n, 4, 4), v, dtype=torch.uint8) for n, v in ((3, 10), (1, 200), (3, 30)))
+    for dates in ([a, b, c], [a, b]):
+        out = pre(dict(inputs=[torch.cat(dates)]), False)['inputs']
+        assert out.shape[1] == 3 * len(dates)
+        sar = out[0, 3:6, 0, 0]
+        expected = (200 - torch.tensor(imagenet[0])) / torch.tensor(imagenet[1])
+        assert torch.allclose(sar, expected)
+    with pytest.raises(ValueError, match='before band_repeats'):
+        pre(dict(inputs=[torch.zeros(5, 4, 4, dtype=torch.uint8)]), False)
+    with pytest.raises(ValueError, match='divides'):
+        HeteroChangeDataPreProcessor(temporal_bands=(3, 3), band_repeats=(2, 1),
+                                     mean=[0.0] * 6, std=[1.0] * 6)

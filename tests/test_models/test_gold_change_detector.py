@@ -1,25 +1,47 @@
+"""GOLDChangeDetector: the official TripleEUNet layout with tiny widths (from the shipped base
+config, so what is tested is what is shipped)."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
+from mmengine import Config
+from mmengine.logging import MessageHub
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from cdkd.registry import MODELS
-from tests.test_models.tiny import tiny_backbone, tiny_detector
+from tests.test_models.tiny import tiny_backbone
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+BASE = osp.join(REPO, 'configs/_base_/models/gold_r18.py')
+FIXED = dict(type='UncertaintyTaskWeighting', mode='fixed', fixed_weights=(1.0, 1.0, 1.0))
+
+
+def fixed_groups():
+    cfg = Config.fromfile(BASE).model.group_weighting.to_dict()
+    return {k: dict(v, mode='fixed') for k, v in cfg.items()}
+
+
+def tiny_gold_cfg(**overrides):
+    cfg = copy.deepcopy(Config.fromfile(BASE).model.to_dict())
+    neck = dict(cfg['neck'], in_channels=[8, 16, 32, 64], channels=16)
+    head = dict(cfg['decode_head'], in_channels=32, channels=16)
+    cfg.update(backbone=tiny_backbone(3), backbone_t2=tiny_backbone(1), neck=neck, neck_t2=neck,
+               cross_attention=dict(cfg['cross_attention'], in_channels=16, reduction=4),
+               attention=dict(cfg['attention'], in_channels=32, channels=16), decode_head=head,
+               teacher_decode_head=dict(head, dropout_ratio=0.05), iters_per_epoch=2,
+               task_weighting=dict(cfg['task_weighting'], warmup_epochs=1),
+               group_weighting={k: dict(v, warmup_epochs=1)
+                                for k, v in cfg['group_weighting'].items()},
+               distill_warmup_epochs=1)
+    cfg['data_preprocessor'].update(mean=[128.0] * 7, std=[64.0] * 7, temporal_bands=(3, 1, 3))
+    cfg.update(overrides)
+    return cfg
 
 
 def tiny_gold(**overrides):
-    cfg = tiny_detector(temporal_bands=(3, 1), backbone_t2=tiny_backbone(1))
-    cfg.update(type='GOLDChangeDetector', teacher_backbone_t2=tiny_backbone(3), teacher_bands=3,
-               attention=dict(in_channels=64, reduction=4),
-               distill_loss=dict(type='GOLDDistillLoss', temperature=2.0),
-               task_weighting=dict(type='UncertaintyTaskWeighting', warmup_epochs=1),
-               iters_per_epoch=2)
-    cfg['data_preprocessor'].update(type='HeteroChangeDataPreProcessor', temporal_bands=(3, 1, 3),
-                                    mean=[128.0] * 7, std=[64.0] * 7)
-    cfg.update(overrides)
-    return MODELS.build(cfg)
+    return MODELS.build(tiny_gold_cfg(**overrides))
 
 
 def batch(n=2, size=64, channels=7, seed=0):
@@ -34,160 +56,183 @@ def batch(n=2, size=64, channels=7, seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
-def test_gold_train_step_updates_student_and_teacher():
-    torch.manual_seed(0)
-    # no warm-up: at epoch 0 of a warm-up the weights are the fixed ones, with no gradient
-    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', warmup_epochs=0))
-    optim = torch.optim.SGD(model.parameters(), lr=0.01)
-    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    data = model.data_preprocessor(batch(), True)
-    losses = model.loss(data['inputs'], data['data_samples'])
-    assert {'loss_cd', 'loss_distill', 'loss_attention', 'weight_cd',
-            'weight_distill', 'weight_attention', 'student_ce', 'teacher_ce', 'kd_out'} <= set(losses)
-    total = sum(v for k, v in losses.items() if 'loss' in k)
-    assert torch.isfinite(total)
-    optim.zero_grad()
-    total.backward()
-    for name in ('backbone', 'backbone_t2', 'teacher_backbone_t2', 'decode_head',
-                 'teacher_decode_head', 'student_attention', 'teacher_attention', 'task_weighting'):
-        grads = [p.grad for p in getattr(model, name).parameters() if p.requires_grad]
-        assert any(g is not None and g.abs().sum() > 0 for g in grads), name
-    optim.step()
-    after = model.state_dict()
-    assert not torch.equal(before['backbone_t2.stem.0.weight'], after['backbone_t2.stem.0.weight'])
-
-
-def test_change_task_weights_teacher_loss_below_student_loss():
-    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
-                                          fixed_weights=(1.0, 0.0, 0.0)), teacher_cd_weight=0.25)
-    data = model.data_preprocessor(batch(), True)
-    losses = model.loss(data['inputs'], data['data_samples'])
-    assert torch.allclose(losses['loss_cd'], losses['student_ce'] + 0.25 * losses['teacher_ce'])
-
-
-def test_teacher_loss_and_distillation_ramp_in():
-    from mmengine.logging import MessageHub
-    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
-                                          fixed_weights=(1.0, 1.0, 1.0)),
-                      distill_warmup_epochs=2, iters_per_epoch=10)
-    data = model.data_preprocessor(batch(), True)
+@pytest.fixture
+def past_warmup():
     hub = MessageHub.get_current_instance()
-    hub.update_info('iter', 0)
-    start = model.loss(data['inputs'], data['data_samples'])
-    assert torch.allclose(start['loss_cd'], start['student_ce'])  # teacher CE weight 0 at e = 0
-    assert start['loss_distill'] == 0
-    hub.update_info('iter', 10)  # e = 1: half-way, ramp 0.5
-    mid = model.loss(data['inputs'], data['data_samples'])
-    assert torch.allclose(mid['loss_cd'], mid['student_ce'] + 0.5 * 0.4 * mid['teacher_ce'])
+    hub.update_info('iter', 100)
+    yield
     hub.update_info('iter', 0)
 
 
-@pytest.mark.parametrize('detach', [True, False])
-def test_teacher_loss_trains_the_shared_t1_encoder_only_without_detach(detach):
-    grads = []
-    for teacher_weight in (0.0, 1.0):
-        torch.manual_seed(0)
-        model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
-                                              fixed_weights=(1.0, 0.0, 0.0)),
-                          teacher_cd_weight=teacher_weight, teacher_detach_t1=detach)
-        data = model.data_preprocessor(batch(), True)
-        model.loss(data['inputs'], data['data_samples'])['loss_cd'].backward()
-        grads.append(torch.cat([p.grad.flatten() for p in model.backbone.parameters()
-                                if p.grad is not None]))
-    assert torch.allclose(grads[0], grads[1]) == detach
+def loss_of(model, **kw):
+    data = model.data_preprocessor(batch(**kw), True)
+    return model.loss(data['inputs'], data['data_samples'])
 
 
-def test_without_attention_modules():
-    with pytest.raises(ValueError, match='with_attention_transfer=False'):
-        tiny_gold(attention=None)
-    model = tiny_gold(attention=None, with_attention_transfer=False,
-                      task_weighting=dict(type='UncertaintyTaskWeighting', tasks=('cd', 'distill'),
-                                          fixed_weights=(1.0, 0.3), warmup_epochs=0))
-    assert model.student_attention is None and model.teacher_attention is None
-    data = model.data_preprocessor(batch(), True)
-    losses = model.loss(data['inputs'], data['data_samples'])
-    assert losses['kd_att_channel'] == 0 and losses['kd_att_spatial'] == 0
-    assert losses['kd_att_diff'] > 0
+def test_official_layout_shares_the_optical_encoder_and_trains_every_part(past_warmup):
+    torch.manual_seed(0)
+    model = tiny_gold()
+    assert model.teacher_backbone_t2 is None  # optical t2 through `backbone` (official HEAD)
+    losses = loss_of(model)
+    assert {'loss_cd', 'loss_distill', 'loss_attention', 'student_ce', 'student_dice',
+            'teacher_ce', 'teacher_dice', 'kd_feat', 'kd_out', 'kd_att_diff'} <= set(losses)
     sum(v for k, v in losses.items() if 'loss' in k).backward()
-    model.eval()
-    with torch.no_grad():
-        assert model(model.data_preprocessor(batch(channels=4), False)['inputs'],
-                     mode='tensor').shape[1] == 2
+    for name in ('backbone', 'backbone_t2', 'neck', 'neck_t2', 'cross_attention',
+                 'student_attention', 'teacher_attention', 'decode_head', 'teacher_decode_head'):
+        grads = [p.grad for p in getattr(model, name).parameters()]
+        assert any(g is not None and g.abs().sum() > 0 for g in grads), name
+    # equal log-variances put every task on its bound (official clamp), so they get no gradient
+    assert losses['weight_cd'] / (losses['weight_cd'] + losses['weight_distill'] +
+                                  losses['weight_attention']) < 0.6  # clamp, then renormalise
+    assert model.task_weighting.log_vars.grad is None or \
+        model.task_weighting.log_vars.grad.abs().sum() == 0
+    separate = tiny_gold(teacher_backbone_t2=tiny_backbone(3))
+    assert separate.teacher_backbone_t2 is not None
 
 
-@pytest.mark.parametrize('mode', ['gate', 'residual', 'concat'])
-def test_teacher_gets_no_gradient_from_distillation(mode):
-    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
-                                          fixed_weights=(0.0, 1.0, 1.0)),
-                      attention=dict(in_channels=64, reduction=4, mode=mode))
-    data = model.data_preprocessor(batch(), True)
-    losses = model.loss(data['inputs'], data['data_samples'])
-    (losses['loss_distill'] + losses['loss_attention']).backward()
-    for name in ('teacher_backbone_t2', 'teacher_decode_head', 'teacher_attention'):
-        assert all(p.grad is None or p.grad.abs().sum() == 0
-                   for p in getattr(model, name).parameters()), name
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone_t2.parameters())
+def test_teacher_head_starts_as_a_copy_of_the_student_head():
+    model = tiny_gold()
+    for init in (False, True):
+        if init:
+            model.init_weights()
+        s, t = model.decode_head.state_dict(), model.teacher_decode_head.state_dict()
+        assert s.keys() == t.keys() and all(torch.equal(s[k], t[k]) for k in s)
+    assert model.teacher_decode_head.dropout.p == 0.05 and model.decode_head.dropout.p == 0.1
+    independent = tiny_gold(teacher_head_init='independent')
+    assert not torch.equal(independent.decode_head.conv_seg.weight,
+                           independent.teacher_decode_head.conv_seg.weight)
+    with pytest.raises(ValueError, match='teacher_head_init'):
+        tiny_gold(teacher_head_init='mean')
 
 
-def test_concat_attention_maps_are_trained_by_each_branch_change_loss():
-    # The maps must shape the output, or the teacher's maps (detached in the transfer loss) would
-    # never learn and the student would be pulled toward noise.
-    model = tiny_gold(task_weighting=dict(type='UncertaintyTaskWeighting', mode='fixed',
-                                          fixed_weights=(1.0, 0.0, 0.0)),
-                      attention=dict(in_channels=64, reduction=4, mode='concat'))
-    data = model.data_preprocessor(batch(), True)
-    model.loss(data['inputs'], data['data_samples'])['loss_cd'].backward()
-    for branch in ('student_attention', 'teacher_attention'):
-        for name, p in getattr(model, branch).named_parameters():
-            assert p.grad is not None and p.grad.abs().sum() > 0, f'{branch}.{name}'
+def test_change_task_is_student_plus_ramped_teacher_loss():
+    model = tiny_gold(task_weighting=FIXED, distill_warmup_epochs=20, iters_per_epoch=10,
+                      group_weighting=fixed_groups())
+    hub = MessageHub.get_current_instance()
+    try:
+        for it, ramp in ((0, 0.0), (100, 0.5), (200, 1.0), (400, 1.0)):  # e = 0, 10, 20, 40
+            hub.update_info('iter', it)
+            losses = loss_of(model)
+            student = losses['student_ce'] + losses['student_dice']
+            teacher = losses['teacher_ce'] + losses['teacher_dice']
+            assert losses['kd_ramp'].item() == pytest.approx(ramp)
+            assert torch.allclose(losses['loss_cd'], student + ramp * 0.4 * teacher, atol=1e-6)
+            assert torch.allclose(losses['loss_distill'],
+                                  ramp * (0.7 * losses['kd_feat'] + 0.3 * losses['kd_out']),
+                                  atol=1e-6)
+    finally:
+        hub.update_info('iter', 0)
+
+
+def test_epoch_based_loops_use_the_loop_epoch():
+    model = tiny_gold(iters_per_epoch=None)
+    hub = MessageHub.get_current_instance()
+    hub.update_info('epoch', 7)
+    try:
+        assert model.current_epoch() == 7.0
+    finally:
+        hub.update_info('epoch', 0)
+
+
+def test_teacher_sees_the_optical_t1_map_detached():
+    for detach in (True, False):
+        model = tiny_gold(teacher_detach_t1=detach)
+        data = model.data_preprocessor(batch(), True)
+        img_a, _, img_c = model.split_temporal(data['inputs'])
+        date1 = model.neck(model.backbone(img_a)).detach().requires_grad_()
+        logits = model._teacher_logits(date1, img_c)[0]
+        logits.sum().backward()
+        assert (date1.grad is None) == detach
 
 
 def test_prediction_uses_only_a_and_b():
-    torch.manual_seed(0)
     model = tiny_gold().eval()
-    data_ab = model.data_preprocessor(batch(channels=4), False)
-    assert data_ab['inputs'].shape[1] == 4
+    raw = batch()
+    full = model.data_preprocessor(raw, False)
+    pair = model.data_preprocessor(dict(raw, inputs=[x[:4] for x in raw['inputs']]), False)
+    assert torch.equal(full['inputs'][:, :4], pair['inputs'])
     with torch.no_grad():
-        pred = model.predict(data_ab['inputs'], data_ab['data_samples'])
-        # Scrambling every teacher weight must not change the student's prediction.
-        for name in ('teacher_backbone_t2', 'teacher_decode_head', 'teacher_attention'):
-            for p in getattr(model, name).parameters():
-                p.normal_()
-        pred2 = model.predict(data_ab['inputs'], copy.deepcopy(data_ab['data_samples']))
-    for a, b in zip(pred, pred2):
-        assert a.pred_sem_seg.data.shape == (1, 64, 64)
-        assert torch.equal(a.seg_logits.data, b.seg_logits.data)
+        out_full = model(full['inputs'], mode='tensor')
+        out_pair = model(pair['inputs'], mode='tensor')
+        teacher = model.teacher_forward(full['inputs'])
+    assert torch.equal(out_full, out_pair) and out_pair.shape[1] == 2
+    assert teacher.shape == out_pair.shape
+    with pytest.raises(ValueError, match='optical t2 image C'):
+        model.teacher_forward(pair['inputs'])
 
 
-def test_training_without_optical_t2_is_a_clear_error():
+def test_clear_errors():
     model = tiny_gold()
     data = model.data_preprocessor(batch(channels=4), True)
-    with pytest.raises(ValueError, match='optical t2'):
+    with pytest.raises(ValueError, match='with_optical_t2=True'):
         model.loss(data['inputs'], data['data_samples'])
-
-
-def test_wrong_channel_count_is_a_clear_error():
-    model = tiny_gold()
-    with pytest.raises(ValueError, match='stacked bands'):
-        model.data_preprocessor(batch(channels=5), False)
-
-
-def test_without_attention_transfer_needs_two_tasks():
-    model = tiny_gold(with_attention_transfer=False,
-                      task_weighting=dict(type='UncertaintyTaskWeighting', tasks=('cd', 'distill'),
-                                          fixed_weights=(0.6, 0.4)))
-    data = model.data_preprocessor(batch(), True)
-    losses = model.loss(data['inputs'], data['data_samples'])
-    assert 'loss_attention' not in losses
+    with pytest.raises(ValueError, match='GOLD expects 4'):
+        model.split_temporal(torch.zeros(1, 5, 8, 8))
     with pytest.raises(ValueError, match='task_weighting.tasks'):
         tiny_gold(with_attention_transfer=False)
+    with pytest.raises(ValueError, match='saliency module'):
+        tiny_gold(distill_loss=dict(type='GOLDDistillLoss', attention_maps='learned'))
 
 
-def test_region_aware_loss_with_homoscedastic_weights_trains():
-    model = tiny_gold(distill_loss=dict(type='GOLDDistillLoss', feature_loss_type='region'),
-                      task_weighting=dict(type='UncertaintyTaskWeighting', mode='homoscedastic'))
-    data = model.data_preprocessor(batch(), True)
-    losses = model.loss(data['inputs'], data['data_samples'])
-    total = sum(v for k, v in losses.items() if 'loss' in k)
-    total.backward()
-    assert torch.isfinite(total) and model.task_weighting.log_vars.grad.abs().sum() > 0
+def test_baselines_student_alone_and_change_losses_only():
+    single = dict(type='UncertaintyTaskWeighting', mode='fixed', tasks=('cd', ),
+                  fixed_weights=(1.0, ))
+    student = tiny_gold(with_teacher=False, task_weighting=single, group_weighting=None)
+    assert not hasattr(student, 'teacher_decode_head') and student.distill_loss is None
+    losses = loss_of(student, channels=4)
+    assert set(k for k in losses if k.startswith('loss')) == {'loss_cd'}
+    assert torch.allclose(losses['loss_cd'], losses['student_ce'] + losses['student_dice'])
+    with pytest.raises(ValueError, match='no teacher'):
+        student.teacher_forward(torch.zeros(1, 7, 32, 32))
+
+    with pytest.raises(ValueError, match='group_weighting for'):
+        tiny_gold(with_teacher=False, task_weighting=single)
+    two = tiny_gold(with_distillation=False, task_weighting=single, distill_warmup_epochs=0,
+                    group_weighting=dict(cd=fixed_groups()['cd']))
+    losses = loss_of(two)
+    assert set(k for k in losses if k.startswith('loss')) == {'loss_cd'}
+    assert not any(k.startswith('kd_') and k != 'kd_ramp' for k in losses)
+    assert torch.allclose(losses['loss_cd'], losses['student_ce'] + losses['student_dice'] +
+                          0.4 * (losses['teacher_ce'] + losses['teacher_dice']))
+
+
+def test_learned_cbam_maps_option_trains(past_warmup):
+    model = tiny_gold(saliency=dict(type='DifferenceAttention', in_channels=32, reduction=4,
+                                    mode='gate'),
+                      distill_loss=dict(type='GOLDDistillLoss', attention_maps='learned',
+                                        difference_map='pseudocode', saliency_normalize='minmax'))
+    losses = loss_of(model)
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.student_saliency.parameters())
+
+
+def test_learned_group_weights_inside_the_tasks():
+    """Official: student/teacher, feature/output and diff/channel/spatial weights are learned,
+    starting at 1.0/0.4, 0.7/0.3, 0.5/0.3/0.2 (mixed in over the warm-up), without bounds."""
+    model = tiny_gold(task_weighting=FIXED, iters_per_epoch=10)
+    hub = MessageHub.get_current_instance()
+    try:
+        hub.update_info('iter', 0)  # epoch 0: the initial weights
+        losses = loss_of(model)
+        assert losses['weight_cd_teacher'].item() == pytest.approx(0.4)
+        assert losses['weight_distill_feat'].item() == pytest.approx(0.7)
+        assert losses['weight_attention_spatial'].item() == pytest.approx(0.2)
+        hub.update_info('iter', 100)  # past the warm-up: p / sum(p) x total, equal at s = 0
+        losses = loss_of(model)
+        assert losses['weight_cd_student'].item() == pytest.approx(0.7)
+        assert losses['weight_cd_teacher'].item() == pytest.approx(0.7)
+        student = losses['student_ce'] + losses['student_dice']
+        teacher = losses['teacher_ce'] + losses['teacher_dice']
+        assert torch.allclose(losses['loss_cd'], 0.7 * student + 0.7 * teacher, atol=1e-5)
+        assert torch.allclose(losses['loss_distill'],
+                              0.5 * losses['kd_feat'] + 0.5 * losses['kd_out'], atol=1e-6)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        for group in model.group_weighting.values():
+            assert group.log_vars.grad is not None and group.log_vars.grad.abs().sum() > 0
+    finally:
+        hub.update_info('iter', 0)
+    with pytest.raises(ValueError, match='tasks must be'):
+        tiny_gold(group_weighting=dict(cd=dict(type='UncertaintyTaskWeighting',
+                                               tasks=('a', 'b'), fixed_weights=(1, 1),
+                                               main_task='a')))

@@ -53,3 +53,21 @@ def test_distillation_models_export_their_deployed_input(tmp_path, build, bands)
 def test_unknown_band_count_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match='temporal_bands'):
         export_tool.export_onnx(tiny_kdmsi().eval(), str(tmp_path / 'model.onnx'), size=64)
+
+
+def test_kdmsi_teacher_output_exports_the_scored_cam(tmp_path):
+    """test_cfg.output='teacher' scores CAM(G_t): the graph outputs it too, not sigmoid(G_t)."""
+    model = tiny_kdmsi(data_preprocessor=dict(
+        type='ChangeDataPreProcessor', temporal_bands=(3, 3), mean=[128.0] * 6, std=[64.0] * 6),
+        test_cfg=dict(output='teacher')).eval()
+    with torch.no_grad():  # ReLU features x positive weights: a positive map, a CAM not all zero
+        model.teacher.classifier.weight.abs_()
+    path = export_tool.export_onnx(model, str(tmp_path / 'cam.onnx'), size=64)
+    assert export_tool.verify_onnx(model, path, shapes=((1, 64, 64), ), atol=1e-4) <= 1e-4
+    x = torch.rand(1, 6, 64, 64, generator=torch.Generator().manual_seed(0)) * 255
+    (got, ) = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(
+        ['change_prob'], dict(inputs=x.numpy()))
+    with torch.no_grad():
+        sample = model.test_step(dict(inputs=[x[0]], data_samples=None))[0]
+    np.testing.assert_allclose(got[0, 0], sample.seg_logits.data[0].numpy(), atol=1e-4)
+    assert got.max() == pytest.approx(1.0, abs=1e-3)  # a CAM: max-normalised per image

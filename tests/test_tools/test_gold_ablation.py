@@ -16,39 +16,42 @@ gold_ablation = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gold_ablation)
 
 
-def args(**kw):
-    base = dict(iters=30, batch_size=2, test_scenes=3, sar_looks=4, hetero_dir='/nonexistent')
+def args(data_root, **kw):
+    base = dict(dataset='ombria', data_root=data_root, iters=84, batch_size=4, crop=64, width=8,
+                channels=16)
     base.update(kw)
     return argparse.Namespace(**base)
 
 
 @pytest.mark.parametrize('key', sorted(gold_ablation.VARIANTS))
-def test_every_variant_builds(key, tmp_path):
-    path, overrides = gold_ablation.VARIANTS[key][1:]
-    cfg = gold_ablation.build_cfg(path, overrides, args(), 0, str(tmp_path / key))
+def test_every_variant_builds_at_the_same_budget(key, tmp_path, shared_data):
+    a = args(osp.join(shared_data, 'ombria_gold'))
+    cfg, schedule = gold_ablation.build_cfg(a, key, 0, str(tmp_path / key))
+    assert schedule['n_train'] == 166 and schedule['iters_per_epoch'] == 42
+    assert schedule['warmup_epochs'] == pytest.approx(2 * 20 / 400)
+    assert cfg.train_cfg.max_iters == 84 and cfg.train_dataloader.batch_size == 4
+    assert cfg.optim_wrapper.clip_grad.max_norm == 0.5
+    crops = [t['crop_size'] for t in cfg.train_dataloader.dataset.pipeline if 'crop_size' in t]
+    assert crops and all(c == (64, 64) for c in crops)
     model = MODELS.build(cfg.model)
-    if key.startswith('gold-') and key.split('-')[-1] in ('gate', 'residual', 'concat'):
-        assert model.student_attention.mode == key.split('-')[-1]
-    if 'noattmodule' in key:
-        assert model.student_attention is None
+    assert model.backbone.stem[0].out_channels == 4  # stem_channels // 2 of width 8
+    assert model.with_teacher == (key != 'student')
+    assert model.with_distillation == (key not in ('student', 'gold-cd-only'))
+    assert cfg.train_dataloader.dataset.with_optical_t2 == (key != 'student')
+    groups = {'student': set(), 'gold-cd-only': {'cd'}}.get(key, {'cd', 'distill', 'attention'})
+    assert set(model.group_weighting) == groups
+    assert all(g.warmup_epochs == pytest.approx(0.1) for g in model.group_weighting.values())
 
 
-def test_harder_sar_gets_a_set_of_its_own(tmp_path):
-    cfg = gold_ablation.build_cfg(gold_ablation.GOLD_CFG, {}, args(sar_looks=1), 0, str(tmp_path))
-    for loader in (cfg.train_dataloader, cfg.test_dataloader):
-        assert loader.dataset.sar_looks == 1
-        assert loader.dataset.data_root.endswith('synthetic_hetero_cd_1look')
-
-
-def record(variant, seed, f1):
-    return dict(variant=variant, seed=seed, train_s=10.0, weight_cd=None, synthetic=dict(F1=f1),
-                synthetic_tiled=dict(F1=f1), real={})
+def record(variant, seed, f1, teacher=None):
+    return dict(variant=variant, seed=seed, train_s=10.0, student=dict(F1=f1, IoU=f1 / 2),
+                teacher={} if teacher is None else dict(F1=teacher))
 
 
 def test_merge_renders_mean_std_and_per_seed(tmp_path):
-    run = dict(command='python tools/experiments/gold_ablation.py ...', device='CPU: 2 cores',
+    run = dict(command='python tools/experiments/gold_ablation.py ...', device='CPU',
                notes=['note', ''])
-    one = dict(run, records=[record('student', 0, 0.8), record('gold', 0, 0.5)])
+    one = dict(run, records=[record('student', 0, 0.8), record('gold', 0, 0.5, 0.9)])
     two = dict(run, records=[record('student', 1, 0.6)])
     (tmp_path / 'one.json').write_text(json.dumps(one))
     (tmp_path / 'list.json').write_text(json.dumps([two]))  # a merged file merges again
@@ -57,8 +60,10 @@ def test_merge_renders_mean_std_and_per_seed(tmp_path):
                     str(tmp_path / 'list.json'), '--out', str(out)], check=True,
                    capture_output=True)
     text = out.read_text()
-    student = next(line for line in text.splitlines() if line.startswith('| student only'))
+    student = next(line for line in text.splitlines() if line.startswith('| student branch'))
     assert '| 0,1 |' in student and '0.700 ± 0.141' in student and '0.800 / 0.600' in student
-    assert '| 0.500 |' in next(line for line in text.splitlines() if line.startswith('| GOLD,'))
+    assert student.endswith('| n/a | n/a |')  # no teacher
+    gold = next(line for line in text.splitlines() if line.startswith('| GOLD (official'))
+    assert gold.endswith('| 0.900 | 0.900 |')
     assert '2 invocations merged' in text
     assert len(json.loads((tmp_path / 'merged.json').read_text())) == 2

@@ -80,14 +80,30 @@ def test_pseudo_label_tool(tiny_setup, monkeypatch):
                                                   osp.join(REPO, 'tools/pseudo_label.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, ckpt, '--out-dir', str(out),
-                                      '--threshold', '0.5'])
+    argv = ['pseudo_label.py', config, ckpt, '--out-dir', str(out), '--threshold', '0.5']
+    monkeypatch.setattr(sys, 'argv', argv)
+    with pytest.raises(KeyError, match='--image-labels'):  # no ImageLevelChangeLabel to gate by
+        tool.main()
+    monkeypatch.setattr(sys, 'argv', argv + ['--no-gating'])
     tool.main()
     expected = expected_tta_masks(cfg, ckpt, 'train')
     assert sorted(os.listdir(out / 'label')) == sorted(f'{n}.png' for n in expected)
     for name, mask in expected.items():
         np.testing.assert_array_equal(cv2.imread(str(out / 'label' / f'{name}.png'), 0), mask)
     assert (out / 'pseudo_label_report.md').is_file()
+    # gated by an image-label list, at threshold 0: the label-0 image gets an all-background
+    # label, the others all change (an ungated sigmoid map is > 0 everywhere)
+    names = sorted(expected)
+    labels = root / 'labels.csv'
+    labels.write_text(''.join(f'{n},{int(i > 0)}\n' for i, n in enumerate(names)))
+    gated = root / 'pseudo_gated'
+    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, ckpt, '--out-dir', str(gated),
+                                      '--threshold', '0.0', '--image-labels', str(labels)])
+    tool.main()
+    assert not cv2.imread(str(gated / 'label' / f'{names[0]}.png'), 0).any()
+    for name in names[1:]:
+        assert cv2.imread(str(gated / 'label' / f'{name}.png'), 0).all()
+    assert 'gated by image labels' in (gated / 'pseudo_label_report.md').read_text()
 
 
 @pytest.mark.slow
@@ -110,12 +126,12 @@ def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
         f"model = dict(teacher=dict(backbone={backbone}, in_channels=64),\n"
         f"             student=dict(backbone={backbone}, in_channels=64))\n"
         + loaders.replace('TRAIN', ds('train', 'weak_train_pipeline'))
-        .replace('EVAL', ds('train', 'test_pipeline'))
+        .replace('EVAL', ds('train', 'weak_eval_pipeline'))
         + "train_cfg = dict(max_epochs=1)\ntta_model = dict(scales=(0.5, 1.0))\n")
     stage2 = tmp_path / 'stage2.py'
     stage2.write_text(
         f"_base_ = [{osp.join(REPO, 'configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_whucd.py')!r}]\n"  # noqa: E501
-        "model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8),\n"
+        "model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8, init_cfg=None),\n"
         "             decode_head=dict(in_channels=64, channels=16, c1_in_channels=8, "
         "c1_channels=8))\n"
         + loaders.replace('TRAIN', ds('train', 'train_pipeline'))
@@ -130,5 +146,65 @@ def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
         results = json.load(f)
     assert {'IoU', 'mF1', 'FP_union', 'FN_union'} <= set(results['stage2_test'])
     assert len(os.listdir(work / 'pseudo_labels' / 'label')) == 4
+    assert results['stage2_test_tta'] is True  # the official multiscale logit-sum test
     log = run_tool(*args, cwd=REPO)
     assert log.count('done before, skipped') == 4
+
+
+@pytest.mark.slow
+def test_kdmsi_pipeline_official_profile_on_real_levir_samples(tmp_path, shared_data):
+    """The shipped LEVIR-CD configs (official profile: gated selection and pseudo labels, no
+    augmentation, effective-momentum SGD, official MSI, PlainASPPPlusHead stage 2, logit-sum
+    test), with tiny random-init nets and one epoch each, on the real levir_cd256 pairs read in
+    place (train and test on the same 11 pairs: a mechanics test, not a benchmark)."""
+    root = osp.join(shared_data, 'levir_cd256')
+    data = (f"dict(data_root={root!r}, data_prefix=dict(img_path_from='A', img_path_to='B', "
+            "seg_map_path='label'))")
+    loaders = (f"train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False, "
+               f"dataset={data})\nval_dataloader = dict(batch_size=4, num_workers=0, "
+               f"persistent_workers=False, dataset={data})\ntest_dataloader = val_dataloader\n")
+    tiny = "depth=18, stem_channels=8, base_channels=8, init_cfg=None"
+    stage1 = tmp_path / 'stage1.py'
+    stage1.write_text(
+        f"_base_ = [{osp.join(REPO, 'configs/kdmsi/kdmsi_r50_256x256_20e_levircd.py')!r}]\n"
+        f"model = dict(teacher=dict(backbone=dict({tiny}), in_channels=64),\n"
+        f"             student=dict(backbone=dict({tiny}), in_channels=64))\n"
+        + loaders + "train_cfg = dict(max_epochs=1)\n")
+    stage2 = tmp_path / 'stage2.py'
+    stage2.write_text(
+        f"_base_ = [{osp.join(REPO, 'configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_levircd.py')!r}]\n"  # noqa: E501
+        f"model = dict(backbone=dict({tiny}),\n"
+        "             decode_head=dict(in_channels=64, channels=16, c1_in_channels=8, "
+        "c1_channels=8))\n"
+        + loaders + "train_cfg = dict(max_epochs=1, val_interval=1)\n")
+    work = tmp_path / 'work'
+    run_tool('tools/kdmsi_pipeline.py', '--stage1', str(stage1), '--stage2', str(stage2),
+             '--work-dir', str(work), cwd=REPO)
+    with open(work / 'results.json') as f:
+        results = json.load(f)
+    assert results['stage2_test_tta'] is True
+    assert {'IoU', 'mF1', 'FP_union', 'FN_union'} <= set(results['stage2_test'])
+    report = (work / 'pseudo_labels' / 'pseudo_label_report.md').read_text()
+    assert 'gated by image labels (from the masks: 1 of 11 images have label 0)' in report
+    labels = sorted(os.listdir(work / 'pseudo_labels' / 'label'))
+    assert len(labels) == 11
+    no_change = [n for n in labels if not cv2.imread(osp.join(root, 'label', n), 0).any()]
+    assert len(no_change) == 1
+    assert not cv2.imread(str(work / 'pseudo_labels' / 'label' / no_change[0]), 0).any()
+
+
+def test_pseudo_label_tool_loads_strictly(tiny_setup, tmp_path, monkeypatch):
+    root, config, cfg, ckpt = tiny_setup
+    state = torch.load(ckpt, weights_only=False)['state_dict']
+    del state['decode_head.conv_seg.bias']
+    torch.save(dict(state_dict=state), tmp_path / 'partial.pth')
+    spec = importlib.util.spec_from_file_location('pseudo_label_tool',
+                                                  osp.join(REPO, 'tools/pseudo_label.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', ['pseudo_label.py', config, str(tmp_path / 'partial.pth'),
+                                      '--out-dir', str(tmp_path / 'out'), '--threshold', '0.5'])
+    with pytest.raises(ValueError, match=r'partial\.pth does not fit .* missing from the '
+                                         r'checkpoint: decode_head\.conv_seg\.bias'):
+        tool.main()
+    assert not (tmp_path / 'out' / 'label').exists()

@@ -154,7 +154,8 @@ def test_every_pretrained_init_of_nested_models_is_found_and_dropped():
          'model.teacher.backbone.init_cfg.checkpoint'),
         ('model.student.backbone.init_cfg.1', 'ResNet', 'torchvision://resnet18',
          'model.student.backbone.init_cfg.1.checkpoint'),
-        ('model.encoders.0.pretrained', 'ResNet', '/weights/r18.pth', 'model.encoders.0.pretrained')]
+        ('model.encoders.0.pretrained', 'ResNet', '/weights/r18.pth',
+         'model.encoders.0.pretrained')]
     cfg = dict(DISTILLER, student=dict(backbone=dict(DISTILLER['student']['backbone'])))
     cfg['teacher'] = dict(backbone=dict(DISTILLER['teacher']['backbone']))
     cfg['encoders'] = [dict(e) for e in DISTILLER['encoders']]
@@ -234,3 +235,11 @@ def test_train_loads_open_mmlab_weights_from_the_cache_in_channels_last(tmp_path
     conv = state['backbone.layer1.0.conv1.weight']
     torch.testing.assert_close(conv, torch.full_like(conv, 0.5), atol=0.01, rtol=0)  # 2 steps on
     assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+
+
+def test_unknown_checkpoint_name_is_a_clear_error(hub):
+    cfg = dict(backbone=dict(type='ResNet', init_cfg=dict(type='Pretrained',
+                                                         checkpoint='torchvision://resnet77')))
+    with pytest.raises(PretrainedWeightsUnavailable, match='resnet77') as err:
+        check_pretrained_weights(cfg)
+    assert 'known names' in str(err.value) and 'resnet50' in str(err.value)

@@ -1,19 +1,19 @@
-"""GOLD ablation at a fixed budget: student branch alone vs GOLD (dynamic / fixed task weights,
-with / without attention transfer, the attention modes) on the synthetic optical/SAR scenes, then
-every trained student applied unchanged to the real optical/SAR pair srf_dataset6
-(../shared/data/hetero, read in place).
+"""GOLD ablation at a fixed budget: GOLD (the official profile) vs the student branch alone vs the
+two branches with change losses only (and further GOLD variants), on OMBRIA (real optical/SAR,
+../shared/data/ombria_gold, read in place; the fixed split of configs/_base_/datasets/splits) or
+on the synthetic optical/SAR scenes. Every arm gets the same iterations, batch, crops, schedule and
+encoder widths; the student is scored on the validation set from A + B, and GOLD's teacher from
+A + C (does the optical teacher know more than the SAR student?).
 
-    flock /tmp/cdkd-heavy.lock python tools/experiments/gold_ablation.py --iters 1000 --seeds 0 1
-    # several invocations side by side (e.g. on one GPU), then one table from their results:
+    python tools/experiments/gold_ablation.py --dataset ombria --iters 160 --seeds 0 1 2 \
+        --out docs/experiments/gold_ombria_cpu.md
+    # several invocations side by side, then one table from their results:
     python tools/experiments/gold_ablation.py --merge a.json b.json --out merged.md
-
-The real heterogeneous samples hold only A (optical t1), B (SAR t2) and a label, no optical t2,
-so no GOLD teacher can be trained on them: they serve as an out-of-domain check of the students.
-All runs use half-width ResNet-18 encoders (base 16 channels) trained from scratch.
 """
 import argparse
 import copy
 import json
+import math
 import os
 import os.path as osp
 import statistics
@@ -21,144 +21,141 @@ import sys
 import time
 
 import torch
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
-from cdkd.datasets.synthetic import DEFAULT_SAR_LOOKS  # noqa: E402
-from cdkd.models.layers.difference_attention import ATTENTION_MODES  # noqa: E402
+from cdkd.evaluation.functional import change_scores, confusion_matrix  # noqa: E402
+from cdkd.registry import DATASETS  # noqa: E402
 from cdkd.utils import register_all_modules  # noqa: E402
 from cdkd.utils.atomic_write import atomic_write_text  # noqa: E402
 
-GOLD_CFG = osp.join(REPO, 'configs/gold/gold_r18_128x128_500it_synthetichetero.py')
-STUDENT_CFG = osp.join(REPO, 'configs/gold/pseudosiamfpn_r18_128x128_500it_synthetichetero.py')
-WIDTHS = [16, 32, 64, 128]
-CROP = (128, 128)  # the configs' training crop
-
-# Task weightings without the attention task: GOLD's dynamic weights, or the change loss alone.
-DYNAMIC_WITHOUT_ATTENTION = dict(
-    tasks=('cd', 'distill'), fixed_weights=(1.0, 0.3),
-    bounds=dict(_delete_=True, cd=(0.6, None), distill=(None, 0.3)))
-CHANGE_LOSS_ONLY = dict(mode='fixed', tasks=('cd', 'distill'), fixed_weights=(1.0, 0.0),
-                        bounds=None)
-VARIANTS = {  # id -> (table label, config, model overrides)
-    'student': ('student only (no distillation)', STUDENT_CFG, {}),
-    'gold': ('GOLD, dynamic weights, attention transfer', GOLD_CFG, {}),
-    'gold-noatt': ('GOLD, dynamic weights, no attention transfer', GOLD_CFG,
-                   dict(with_attention_transfer=False, task_weighting=DYNAMIC_WITHOUT_ATTENTION)),
-    'gold-fixed': ('GOLD, fixed weights, attention transfer', GOLD_CFG,
-                   dict(task_weighting=dict(mode='fixed'))),
-    'gold-unbounded': ('GOLD, dynamic weights without bounds', GOLD_CFG,
-                       dict(task_weighting=dict(bounds=None))),
-    'gold-fixed-teacher1': ('GOLD, fixed weights, teacher CE weight 1.0', GOLD_CFG,
-                            dict(task_weighting=dict(mode='fixed'), teacher_cd_weight=1.0)),
-    'gold-rampin': ('GOLD, dynamic weights, teacher CE + distillation ramped in', GOLD_CFG,
-                    dict(distill_warmup_epochs=5)),
-    'gold-cd-only': ('GOLD branches, change losses only (no distillation, no attention transfer)',
-                     GOLD_CFG,
-                     dict(with_attention_transfer=False, task_weighting=CHANGE_LOSS_ONLY)),
-    'gold-cd-only-noattmodule': ('GOLD branches, change losses only, no attention module',
-                                 GOLD_CFG, dict(with_attention_transfer=False, attention=None,
-                                                task_weighting=CHANGE_LOSS_ONLY)),
-    'gold-noattmodule': ('GOLD, dynamic weights, distillation, no attention module', GOLD_CFG,
-                         dict(with_attention_transfer=False, attention=None,
-                              task_weighting=DYNAMIC_WITHOUT_ATTENTION)),
+CONFIGS = dict(
+    ombria=osp.join(REPO, 'configs/gold/gold_r18_256x256_400e_ombria.py'),
+    synthetic=osp.join(REPO, 'configs/gold/gold_r18_128x128_500it_synthetichetero.py'))
+ONE_TASK = dict(_delete_=True, type='UncertaintyTaskWeighting', mode='fixed', tasks=('cd', ),
+                fixed_weights=(1.0, ), main_task='cd')
+VARIANTS = {  # id -> (table label, model overrides)
+    'gold': ('GOLD (official profile)', {}),
+    'student': ('student branch alone (change loss only)',
+                dict(with_teacher=False, task_weighting=ONE_TASK)),
+    'gold-cd-only': ('both branches, change losses only (no distillation)',
+                     dict(with_distillation=False, task_weighting=ONE_TASK)),
+    'gold-fixed': ('GOLD, fixed task and group weights (1.0, 0.3, 0.2; 1/0.4, 0.7/0.3, 0.5/0.3/0.2)',
+                   dict(task_weighting=dict(mode='fixed'), group_weighting=dict(
+                       cd=dict(mode='fixed'), distill=dict(mode='fixed'),
+                       attention=dict(mode='fixed')))),
+    'gold-detach': ('GOLD, teacher features detached in the distillation',
+                    dict(distill_loss=dict(detach_teacher=True))),
+    'gold-tanh-map': ("GOLD, the pseudocode's tanh difference map",
+                      dict(distill_loss=dict(difference_map='pseudocode'))),
 }
-for mode in ATTENTION_MODES:  # the three ways DifferenceAttention is applied, named explicitly
-    VARIANTS[f'gold-{mode}'] = (f'GOLD, dynamic weights, attention transfer, {mode} attention',
-                                GOLD_CFG, dict(attention=dict(mode=mode)))
-    VARIANTS[f'gold-cd-only-{mode}'] = (
-        f'GOLD branches, change losses only, {mode} attention', GOLD_CFG,
-        dict(with_attention_transfer=False, attention=dict(mode=mode),
-             task_weighting=CHANGE_LOSS_ONLY))
-DEFAULT_VARIANTS = ('student', 'gold', 'gold-noatt', 'gold-fixed', 'gold-unbounded')
+DEFAULT_VARIANTS = ('gold', 'student', 'gold-cd-only')
 
 
-def narrow(model):
+def narrow(model, width, channels):
+    """Encoders of ``width`` base channels and ``channels``-wide fusion (official: 64, 128)."""
     for key in ('backbone', 'backbone_t2', 'teacher_backbone_t2'):
-        if key in model:
-            model[key].update(stem_channels=WIDTHS[0], base_channels=WIDTHS[0])
-    model['decode_head'].update(in_channels=WIDTHS, channels=32)
-    if model.get('attention'):
-        model['attention'].update(in_channels=WIDTHS[-1], reduction=8)
+        if model.get(key):
+            model[key].update(stem_channels=width, base_channels=width)
+            model[key].pop('init_cfg', None)  # random init: no pretrained weights offline
+    levels = [width * 2**i for i in range(4)]
+    for key in ('neck', 'neck_t2'):
+        model[key].update(in_channels=levels, channels=channels)
+    model['cross_attention'].update(in_channels=channels, reduction=max(channels // 8, 1))
+    model['attention'].update(in_channels=2 * channels, channels=channels)
+    for key in ('decode_head', 'teacher_decode_head'):
+        model[key].update(in_channels=2 * channels, channels=channels)
 
 
-def build_cfg(path, overrides, args, seed, work_dir):
-    cfg = Config.fromfile(path)
-    cfg.merge_from_dict(dict(model=copy.deepcopy(overrides)))  # merging consumes _delete_ keys
-    narrow(cfg.model)
-    if cfg.model.type == 'GOLDChangeDetector':
-        cfg.model.iters_per_epoch = max(args.iters // 15, 1)  # 15 GOLD "epochs" per run
+def set_crop(pipeline, crop):
+    for t in pipeline:
+        if 'crop_size' in t:
+            t['crop_size'] = (crop, crop)
+        if t['type'] == 'MultiImgRandomResize':
+            t['scale'] = (crop, crop)  # 1-1.2 x the crop, then cropped back (official)
+
+
+def build_cfg(args, key, seed, work_dir):
+    cfg = Config.fromfile(CONFIGS[args.dataset])
+    cfg.merge_from_dict(dict(model=copy.deepcopy(VARIANTS[key][1])))
+    narrow(cfg.model, args.width, args.channels)
+    if args.data_root:
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            cfg[loader].dataset.data_root = args.data_root
+    train = cfg.train_dataloader
+    train.batch_size, train.num_workers, train.persistent_workers = args.batch_size, 0, False
+    train.sampler = dict(type='InfiniteSampler', shuffle=True)
+    train.dataset.with_optical_t2 = key != 'student'
+    set_crop(train.dataset.pipeline, args.crop)
+    n_train = len(DATASETS.build(dict(train.dataset, pipeline=[])))
+    iters_per_epoch = max(math.ceil(n_train / args.batch_size), 1)
+    epochs = args.iters / iters_per_epoch
+    warmup = epochs * 20 / 400  # the official 20 of 400 epochs, kept in proportion
+    cfg.model.iters_per_epoch = iters_per_epoch
+    cfg.model.distill_warmup_epochs = warmup
+    cfg.model.task_weighting.warmup_epochs = warmup
+    groups = cfg.model.get('group_weighting') or {}
+    keep = () if not cfg.model.get('with_teacher', True) else \
+        ('cd', ) if not cfg.model.get('with_distillation', True) else tuple(groups)
+    cfg.model.group_weighting = {k: dict(groups[k], warmup_epochs=warmup) for k in keep} or None
     cfg.work_dir = work_dir
-    # mmengine reuses a visualizer by name: one per variant, or every run's scalars would go to
-    # the first run's vis_data.
     cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'
     cfg.randomness = dict(seed=seed)
-    cfg.train_dataloader.batch_size = args.batch_size
-    cfg.train_dataloader.num_workers = 1
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters, val_interval=10 ** 9)
-    warmup = max(args.iters // 10, 1)
-    cfg.param_scheduler = [
-        dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=warmup),
-        dict(type='PolyLR', eta_min=1e-6, power=1.0, begin=warmup, end=args.iters,
-             by_epoch=False)]
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10 ** 9)
-    cfg.default_hooks.logger.interval = 25
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters, val_interval=10**9)
+    cfg.param_scheduler = [dict(type='CosineAnnealingLR', T_max=args.iters, eta_min=0.0,
+                                by_epoch=False, begin=0, end=args.iters)]
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10**9)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=20, log_metric_by_epoch=False)
     cfg.default_hooks.visualization = dict(type='ChangeVisualizationHook')
     cfg.val_dataloader = cfg.val_evaluator = cfg.val_cfg = None
-    for loader in ('val_dataloader', 'test_dataloader'):
-        if cfg.get(loader):
-            cfg[loader].num_workers = 1
-            cfg[loader].persistent_workers = False
-    cfg.test_dataloader.dataset.indices = args.test_scenes
-    if args.sar_looks != DEFAULT_SAR_LOOKS:  # a harder SAR date, in a set of its own
-        for loader in (cfg.train_dataloader, cfg.test_dataloader):
-            loader.dataset.sar_looks = args.sar_looks
-            loader.dataset.data_root = f'{loader.dataset.data_root}_{args.sar_looks:g}look'
-    cfg.train_dataloader.persistent_workers = False
-    return cfg
+    cfg.test_dataloader = cfg.test_evaluator = cfg.test_cfg = None
+    cfg.log_processor = dict(by_epoch=False)
+    return cfg, dict(iters_per_epoch=iters_per_epoch, epochs=epochs, warmup_epochs=warmup,
+                     n_train=n_train)
 
 
-def real_loader(hetero):
-    """srf_dataset6: optical t1 (RGB) and SAR t2 stored as three equal grey channels."""
-    pipeline = [dict(type='LoadMultiImageFromFile'),
-                dict(type='MultiImgSelectBands', bands=[None, [0]]),
-                dict(type='LoadChangeAnnotation'), dict(type='PackChangeInputs')]
-    names = osp.join(os.environ.get('TMPDIR', '/tmp'), 'gold_ablation_real.txt')
-    with open(names, 'w') as f:
-        f.write('srf_dataset6\n')
-    return dict(batch_size=1, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-                dataset=dict(type='HeteroCDDataset', data_root=hetero, ann_file=names,
-                             with_optical_t2=False, pipeline=pipeline,
-                             data_prefix=dict(img_path_from='A', img_path_to='B',
-                                              seg_map_path='label')))
+@torch.no_grad()
+def evaluate(model, dataset_cfg):
+    """Change scores of the student (A + B) and, where there is one, the teacher (A + C)."""
+    dataset = DATASETS.build(dataset_cfg)
+    model.eval()
+    cms = dict(student=0, teacher=0)
+    for i in range(len(dataset)):
+        data = model.data_preprocessor(pseudo_collate([dataset[i]]), False)
+        inputs, samples = data['inputs'], data['data_samples']
+        gt = samples[0].gt_sem_seg.data[0]
+        pair = inputs[:, :sum(model.temporal_bands)]
+        logits = dict(student=model.encode_decode(pair, [s.metainfo for s in samples]))
+        if getattr(model, 'with_teacher', False):
+            logits['teacher'] = torch.nn.functional.interpolate(
+                model.teacher_forward(inputs), size=gt.shape, mode='bilinear',
+                align_corners=model.align_corners)
+        for name, lg in logits.items():
+            cms[name] = cms[name] + confusion_matrix(lg.argmax(1)[0], gt)
+    return {name: (change_scores(cm) if not isinstance(cm, int) else {})
+            for name, cm in cms.items()}
 
 
 def run(key, seed, args):
-    path, overrides = VARIANTS[key][1:]
-    work_dir = osp.join(args.work_dir, f'{key}_seed{seed}')
-    runner = Runner.from_cfg(build_cfg(path, overrides, args, seed, work_dir))
+    work_dir = osp.join(args.work_dir, f'{args.dataset}_{key}_seed{seed}')
+    cfg, schedule = build_cfg(args, key, seed, work_dir)
+    eval_dataset = copy.deepcopy(Config.fromfile(CONFIGS[args.dataset]).val_dataloader.dataset)
+    if args.data_root:
+        eval_dataset.data_root = args.data_root
+    eval_dataset.with_optical_t2 = True
+    eval_dataset.data_prefix = dict(eval_dataset.data_prefix,
+                                    img_path_to_optical=eval_dataset.data_prefix['img_path_from']
+                                    .replace('A', 'C'))
+    runner = Runner.from_cfg(cfg)
     start = time.time()
     runner.train()
     train_s = time.time() - start
-    weight_cd = runner.message_hub.get_scalar('train/weight_cd').current() \
-        if 'train/weight_cd' in runner.message_hub.log_scalars else None
-    synthetic = runner.test()
-    # The same scenes tiled at the training crop size: shows whether a model depends on the
-    # input size (GOLD's channel attention pools globally, so its statistics change with it).
-    configured = runner.model.test_cfg
-    runner.model.test_cfg = ConfigDict(mode='slide', crop_size=CROP, stride=CROP)
-    synthetic_tiled = runner.test()
-    runner.model.test_cfg = configured
-    real = {}
-    if osp.isdir(args.hetero_dir):
-        runner._test_loop = dict(type='TestLoop')
-        runner._test_dataloader = real_loader(args.hetero_dir)
-        runner._test_evaluator = dict(type='ChangeMetric')
-        real = runner.test()
-    return dict(train_s=train_s, weight_cd=weight_cd, synthetic=synthetic,
-                synthetic_tiled=synthetic_tiled, real=real)
+    scores = evaluate(runner.model, eval_dataset.to_dict())
+    return dict(train_s=train_s, student=scores['student'], teacher=scores['teacher'],
+                **schedule)
 
 
 def mean_std(values):
@@ -172,76 +169,78 @@ def mean_std(values):
 
 
 def render(records, header):
-    """One table row per variant: mean ± std over its seeds, and the F1 of each seed."""
+    """One row per variant: mean ± std over its seeds and the value of each seed."""
     by_variant = {}
     for record in records:
         by_variant.setdefault(record['variant'], []).append(record)
     lines = header + [
-        '| variant | seeds | train s | final w_cd | synthetic F1 | synthetic IoU | '
-        'synthetic Kappa | synthetic F1, tiled | real F1 | synthetic F1 per seed |',
-        '|---|---|---|---|---|---|---|---|---|---|']
+        '| variant | seeds | train s | student F1 | student IoU | student F1 per seed | '
+        'student IoU per seed | teacher F1 (A + C) | teacher F1 per seed |',
+        '|---|---|---|---|---|---|---|---|---|']
     for key, runs in by_variant.items():
         runs = sorted(runs, key=lambda r: r['seed'])
 
-        def column(part, metric):
-            return mean_std([r[part].get(metric) for r in runs])
+        def values(part, metric):
+            return [r[part].get(metric) for r in runs]
 
-        per_seed = ' / '.join(f'{r["synthetic"]["F1"]:.3f}' for r in runs)
+        def per_seed(part, metric):
+            vals = values(part, metric)
+            return 'n/a' if None in vals else ' / '.join(f'{v:.3f}' for v in vals)
+
         lines.append(
             f'| {VARIANTS[key][0]} | {",".join(str(r["seed"]) for r in runs)} | '
             f'{statistics.mean(r["train_s"] for r in runs):.0f} | '
-            f'{mean_std([r["weight_cd"] for r in runs])} | {column("synthetic", "F1")} | '
-            f'{column("synthetic", "IoU")} | {column("synthetic", "Kappa")} | '
-            f'{column("synthetic_tiled", "F1")} | {column("real", "F1")} | {per_seed} |')
+            f'{mean_std(values("student", "F1"))} | {mean_std(values("student", "IoU"))} | '
+            f'{per_seed("student", "F1")} | {per_seed("student", "IoU")} | '
+            f'{mean_std(values("teacher", "F1"))} | {per_seed("teacher", "F1")} |')
     return '\n'.join(lines) + '\n'
 
 
 def train_all(args):
-    """Train and score every variant at every seed; returns the JSON-able run record."""
-    register_all_modules(init_default_scope=False)
+    register_all_modules(init_default_scope=True)
     records = []
-    for key in args.variants:
-        for seed in args.seeds:
+    for seed in args.seeds:
+        for key in args.variants:
             records.append(dict(variant=key, seed=seed, **run(key, seed, args)))
-            print(records[-1], flush=True)
+            print(json.dumps(records[-1]), flush=True)
     device = (f'GPU: {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else
-              f'CPU: {os.cpu_count()} cores')
+              f'CPU: {torch.get_num_threads()} thread(s)')
+    r = records[0]
     notes = [
-        f'Every run: half-width ResNet-18 encoders from scratch, {args.iters} iterations, batch '
-        f'{args.batch_size}, 128 x 128 crops of the synthetic optical/SAR scenes '
-        f'({args.sar_looks:g}-look SAR speckle). Synthetic: '
-        f'change-class scores on the first {args.test_scenes} test scenes (256 x 256, A + B only); '
-        'tiled: the same scenes predicted in 128 x 128 tiles (the training crop). Real: the same '
-        'student applied without retraining to `hetero/srf_dataset6` (optical t1, SAR t2; '
-        '465 x 827), an out-of-domain check (the real samples have no optical t2, so GOLD cannot '
-        'be trained on them); n/a where the samples were not beside the checkout.', '',
-        "final w_cd: the change task's weight at the last iteration (student CE + 0.4 teacher CE); "
-        'the student-only baseline has weight 1 on its CE. Several seeds: mean ± sample standard '
-        'deviation.', '']
+        f'Dataset: {args.dataset}; {r["n_train"]} training samples, scored on the validation '
+        'set (OMBRIA: the 42 ids of configs/_base_/datasets/splits/ombria_gold_val.txt, whole '
+        '256 x 256 tiles). Change-class F1 / IoU over all pixels of the set.', '',
+        f'Every arm: ResNet-18 layout (deep stem) at base width {args.width} (official 64), '
+        f'fusion width {args.channels} (official 128), random init (no ImageNet weights offline), '
+        f'{args.iters} iterations at batch {args.batch_size} ({r["epochs"]:.1f} epochs), '
+        f'{args.crop} x {args.crop} random crops of the official online augmentation, AdamW '
+        '5e-4 / wd 0.01, cosine to 0, gradient clipping 0.5; the 20-of-400-epoch warm-up kept '
+        f'in proportion ({r["warmup_epochs"]:.2f} epochs). Teacher F1: the same run\'s teacher '
+        'head on A + C. Several seeds: mean ± sample standard deviation.', '']
     command = 'python tools/experiments/gold_ablation.py ' + ' '.join(sys.argv[1:])
     return dict(command=command.strip(), device=device, notes=notes, records=records)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--iters', type=int, default=1000)
+    p.add_argument('--dataset', choices=sorted(CONFIGS), default='ombria')
+    p.add_argument('--data-root', default=None,
+                   help='dataset folder (default for ombria: ../shared/data/ombria_gold)')
+    p.add_argument('--iters', type=int, default=160)
     p.add_argument('--batch-size', type=int, default=4)
-    p.add_argument('--test-scenes', type=int, default=50)
-    p.add_argument('--seeds', type=int, nargs='+', default=[0])
-    p.add_argument('--sar-looks', type=float, default=DEFAULT_SAR_LOOKS,
-                   help='speckle looks of the synthetic SAR date (1: single-look, the hardest)')
-    p.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS), choices=list(VARIANTS),
-                   help='which variants to train (ids of VARIANTS)')
-    p.add_argument('--hetero-dir', default=osp.join(REPO, '..', 'shared', 'data', 'hetero'),
-                   help='the real optical/SAR samples (read in place)')
+    p.add_argument('--crop', type=int, default=128)
+    p.add_argument('--width', type=int, default=16, help='encoder base width (official 64)')
+    p.add_argument('--channels', type=int, default=32, help='fusion width (official 128)')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS), choices=list(VARIANTS))
     p.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'gold_ablation'))
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs', 'gold_ablation', 'results.md'),
-                   help='Markdown table; the raw results are written beside it as .json (one run, '
-                   'or with --merge the list of merged runs)')
+                   help='Markdown table; the raw results go beside it as .json')
     p.add_argument('--merge', nargs='+', metavar='JSON',
-                   help='train nothing: one table from the .json files of earlier invocations '
-                   '(e.g. several run side by side on one GPU)')
+                   help='train nothing: one table from the .json files of earlier invocations')
     args = p.parse_args()
+    if args.dataset == 'ombria' and args.data_root is None:
+        args.data_root = osp.join(REPO, '..', 'shared', 'data', 'ombria_gold')
     if args.merge:
         runs = []
         for path in args.merge:
@@ -253,17 +252,13 @@ def main():
         runs = [train_all(args)]
         raw = runs[0]
     atomic_write_text(osp.splitext(args.out)[0] + '.json', json.dumps(raw, indent=1))
+    header = ['# GOLD ablation', '']
     if len(runs) == 1:
-        header = ['# GOLD ablation', '', f'Command: `{runs[0]["command"]}` ({runs[0]["device"]})',
-                  ''] + runs[0]['notes']
-        footer = []
+        header += [f'Command: `{runs[0]["command"]}` ({runs[0]["device"]})', '']
     else:
-        header = ['# GOLD ablation', '', f'{len(runs)} invocations merged (commands at the end).',
-                  ''] + runs[0]['notes']
-        footer = ['', '## Commands', ''] + [f'* `{r["command"]}` ({r["device"]})' for r in runs]
-        footer += ['* merged by `python tools/experiments/gold_ablation.py --merge ...`']
-    text = render([record for r in runs for record in r['records']], header)
-    text += '\n'.join(footer) + ('\n' if footer else '')
+        header += [f'{len(runs)} invocations merged: ' +
+                   '; '.join(f'`{r["command"]}` ({r["device"]})' for r in runs), '']
+    text = render([rec for r in runs for rec in r['records']], header + runs[0]['notes'])
     print(text)
     atomic_write_text(args.out, text)
 

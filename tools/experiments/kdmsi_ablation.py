@@ -25,15 +25,17 @@ SHARED_DEFAULT = osp.normpath(osp.join(REPO, '..', 'shared', 'data'))
 SHARED = SHARED_DEFAULT  # --shared-data overrides
 STAGE1_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi_r18_96x96_20e_synthetic.py')
 STAGE2_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_whucd.py')
+MI_SCALES = 'tta_model.scales=(0.5,1.0,1.5,2.0)'  # the official MI's (multi_scale_inference.py:88)
 ROWS = [  # (row, extra tools/test.py args)
     ('Teacher CAM', ['--cfg-options', 'model.test_cfg.output=teacher']),
     ('Student', []),
-    ('Student + MI', ['--tta', '--cfg-options', 'tta_model.mode=mi']),
+    ('Student + MI', ['--tta', '--cfg-options', 'tta_model.mode=mi', MI_SCALES]),
     ('Student + MSI', ['--tta']),
     ('CAM baseline (teacher + MI)', ['--tta', '--cfg-options', 'model.test_cfg.output=teacher',
-                                     'tta_model.mode=mi']),
+                                     'tta_model.mode=mi', MI_SCALES]),
 ]
 STAGE2_KEYS = ('OA', 'mF1', 'IoU', 'mIoU', 'FP_union', 'FN_union')
+PROFILES = [('gated', []), ('ungated', ['--no-gating'])]  # (arm, extra kdmsi_pipeline args)
 
 
 def write_pair(root, split, name, a, b, label):
@@ -96,7 +98,7 @@ def dataset(root, split, pipeline):
             f"data_prefix={prefix!r}, pipeline={pipeline})")
 
 
-def write_configs(out, root, teacher_fusion, crop, epochs1, epochs2):
+def write_configs(out, root, teacher_fusion, crop, epochs1, epochs2, seed=None):
     backbone = ("dict(type='ResNetV1c', depth=18, in_channels=3, stem_channels=8, "
                 "base_channels=8, num_stages=4, out_indices=(3, ), strides=(1, 2, 2, 1), "
                 "dilations=(1, 1, 1, 1), norm_cfg=dict(type='BN'), init_cfg=None)")
@@ -106,7 +108,7 @@ optim_wrapper = dict(_delete_=True, type='OptimWrapper',
 eval_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
                  dict(type='PackChangeInputs')]
 default_hooks = dict(logger=dict(interval=10))
-"""
+""" + (f"randomness = dict(seed={seed})\n" if seed is not None else '')
     stage1 = f"""_base_ = [{STAGE1_BASE!r}]
 backbone = {backbone}
 model = dict(teacher=dict(backbone=backbone, in_channels=64, fusion={teacher_fusion!r}),
@@ -120,14 +122,17 @@ weak_train_pipeline = [
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                         dataset={dataset(root, 'train', 'weak_train_pipeline')})
 val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                      dataset={dataset(root, 'train', 'eval_pipeline')})
+                      dataset={dataset(root, 'train', '{{_base_.weak_eval_pipeline}}')})
 test_dataloader = val_dataloader
+# the official (gated) selection keeps the checkpoint; the ungated score is logged beside it
+val_evaluator = [dict(type='ThresholdSweepMetric', key='IoU', image_label_gating=True),
+                 dict(type='ThresholdSweepMetric', key='IoU', prefix='ungated')]
 train_cfg = dict(max_epochs={epochs1}, val_interval={max(1, epochs1 // 4)})
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end={epochs1},
                         by_epoch=True, convert_to_iter_based=True)]
 """
     stage2 = f"""_base_ = [{STAGE2_BASE!r}]
-model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8),
+model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8, init_cfg=None),
              decode_head=dict(in_channels=64, channels=16, c1_in_channels=8, c1_channels=8))
 {common}
 train_pipeline = [
@@ -213,6 +218,111 @@ def run_setup(name, out):
     return result
 
 
+def selection_epochs(stage1_dir):
+    """Best validation epoch of the gated (official) and of the ungated selection score, from the
+    stage-1 training log (``<stamp>/vis_data/scalars.json``)."""
+    runs = sorted(d for d in os.listdir(stage1_dir)
+                  if osp.isfile(osp.join(stage1_dir, d, 'vis_data', 'scalars.json')))
+    with open(osp.join(stage1_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+        vals = [json.loads(line) for line in f if '"IoU"' in line]
+    best = lambda key: max(vals, key=lambda v: (v[key], -v['step']))  # noqa: E731
+    gated, ungated = best('IoU'), best('ungated/IoU')
+    return dict(gated_epoch=gated['step'], ungated_epoch=ungated['step'],
+                gated_IoU=gated['IoU'], ungated_IoU=ungated['ungated/IoU'])
+
+
+def run_profiles(name, out, seed):
+    """One seed of the gating comparison: stage 1 once (official gated selection), then MSI pseudo
+    labels gated (official) and ungated, each through the same stage 2 and its official test."""
+    cached = osp.join(out, 'result.json')
+    if osp.isfile(cached):
+        with open(cached) as f:
+            return json.load(f)
+    prepare, fusion, crop, epochs1, epochs2 = SETUPS[name]
+    root = osp.join(osp.dirname(out), 'data')
+    if not osp.isdir(osp.join(root, 'test')):
+        prepare(root)
+    os.makedirs(out, exist_ok=True)
+    stage1, stage2 = write_configs(out, root, fusion, crop, epochs1, epochs2, seed=seed)
+    log = osp.join(out, 'log.txt')
+    start = time.time()
+    result = dict(seed=seed, epochs=[epochs1, epochs2],
+                  counts={s: len(os.listdir(osp.join(root, s, 'A'))) for s in ('train', 'test')})
+    for arm, extra in PROFILES:
+        work = osp.join(out, arm)
+        if arm != PROFILES[0][0]:  # reuse the official arm's stage 1
+            os.makedirs(osp.join(work, 'stages'), exist_ok=True)
+            if not osp.exists(osp.join(work, 'stage1')):
+                os.symlink(osp.join(out, PROFILES[0][0], 'stage1'), osp.join(work, 'stage1'))
+            with open(osp.join(work, 'stages', 'train_stage1.done'), 'w') as f:
+                json.dump(dict(shared_with=PROFILES[0][0]), f)
+        run(['tools/kdmsi_pipeline.py', '--stage1', stage1, '--stage2', stage2, '--work-dir',
+             work, *extra], log)
+        with open(osp.join(work, 'results.json')) as f:
+            stage2_test = json.load(f)['stage2_test']
+        with open(osp.join(work, 'pseudo_labels', 'pseudo_label_report.json')) as f:
+            pseudo = json.load(f)
+        t = pseudo['threshold']
+        result[arm] = dict(pseudo_threshold=t, pseudo=pseudo['sweep'][f'{t:.2f}'],
+                           stage2={k: stage2_test[k] for k in STAGE2_KEYS})
+        p = result[arm]['pseudo']
+        print(f'  {name} seed {seed} {arm:8s} pseudo t={t:.2f} mIoU {p["mIoU"]:.4f} IoU '
+              f'{p["IoU"]:.4f}; stage 2 IoU {stage2_test["IoU"]:.4f} mF1 {stage2_test["mF1"]:.4f}',
+              flush=True)
+    result['selection'] = selection_epochs(osp.join(out, PROFILES[0][0], 'stage1'))
+    result['minutes'] = (time.time() - start) / 60
+    with open(cached, 'w') as f:
+        json.dump(result, f)
+    return result
+
+
+def mean_std(values):
+    import numpy as np
+    return f'{np.mean(values):.3f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.3f}'
+
+
+def profiles_markdown(results, command):
+    lines = ['# KD-MSI: image-label gating of the pseudo labels (official vs ungated)', '',
+             f'Command: `{command}`', '', 'Raw results: `kdmsi_gating.json` beside this page.', '',
+             'Per data set and seed: one stage-1 run (teacher + student, checkpoint chosen by the',
+             'official gated selection), then MSI pseudo labels of the training images **gated**',
+             '(official: image label 0 -> all background) or **ungated**, each threshold swept',
+             'over 0.00..0.85 for the best training mIoU, each through the same stage 2 (Siamese',
+             'DeepLabV3+ with the official plain ASPP / GroupNorm head) and tested on held-out',
+             'images with the official multiscale logit-sum test. Both arms: same data, seed,',
+             'budget, nets and optimiser. Held fixed (not compared here): small Siamese ResNet-18',
+             'nets (8 base channels) from random init with AdamW lr 1e-3, random crops + flips;',
+             "the official SGD (effective momentum 1e-4, lr 1e-3) needs the ImageNet weights,",
+             'which this CPU budget does not allow. Pseudo mIoU / IoU: against the training masks;',
+             'stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
+    for name, seeds in results.items():
+        r0 = seeds[0]
+        epochs = r0.get('epochs', SETUPS[name][3:])
+        lines += [f'## {name} ({r0["counts"]["train"]} train / {r0["counts"]["test"]} test pairs, '
+                  f'{epochs[0]} / {epochs[1]} epochs in stage 1 / 2)',
+                  '', '| arm | pseudo t | pseudo mIoU | pseudo IoU | stage-2 cIoU | stage-2 mF1 '
+                  '| per seed (pseudo IoU / stage-2 cIoU) |', '|---|---|---|---|---|---|---|']
+        for arm, _ in PROFILES:
+            get = lambda f: [f(r[arm]) for r in seeds]  # noqa: E731
+            per_seed = ', '.join(f"s{r['seed']}: {r[arm]['pseudo']['IoU']:.3f} / "
+                                 f"{r[arm]['stage2']['IoU']:.3f}" for r in seeds)
+            lines.append(
+                f"| {arm} | {', '.join(f'{t:.2f}' for t in get(lambda a: a['pseudo_threshold']))} "
+                f"| {mean_std(get(lambda a: a['pseudo']['mIoU']))} "
+                f"| {mean_std(get(lambda a: a['pseudo']['IoU']))} "
+                f"| {mean_std(get(lambda a: a['stage2']['IoU']))} "
+                f"| {mean_std(get(lambda a: a['stage2']['mF1']))} | {per_seed} |")
+        diff = [r['gated']['stage2']['IoU'] - r['ungated']['stage2']['IoU'] for r in seeds]
+        pdiff = [r['gated']['pseudo']['IoU'] - r['ungated']['pseudo']['IoU'] for r in seeds]
+        sel = ', '.join(f"s{r['seed']}: {r['selection']['gated_epoch']} / "
+                        f"{r['selection']['ungated_epoch']}" for r in seeds)
+        lines += ['', f'Gated - ungated: pseudo IoU {mean_std(pdiff)}, stage-2 cIoU '
+                  f'{mean_std(diff)}. Stage-1 checkpoint epoch chosen by the gated / ungated '
+                  f'selection score: {sel}. Minutes per seed: '
+                  + ', '.join(f"{r['minutes']:.1f}" for r in seeds) + '.', '']
+    return '\n'.join(lines) + '\n'
+
+
 def markdown(results, command):
     lines = ['# KD-MSI on small data: ablation and weak pipeline', '',
              f'Command: `{command}`', '',
@@ -255,7 +365,18 @@ def main():
     parser.add_argument('--shared-data', default=SHARED, help='the real samples (read only)')
     parser.add_argument('--synthetic-no-change-prob', type=float, default=SYNTHETIC_NO_CHANGE_PROB,
                         help='share of change-free scenes in the synthetic setup')
+    parser.add_argument('--compare-gating', action='store_true',
+                        help='the gated (official) vs ungated pseudo-label comparison over '
+                        '--seeds instead of the ablation; writes docs/experiments/kdmsi_gating.*')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--epochs', nargs=2, type=int, metavar=('STAGE1', 'STAGE2'),
+                        help="override the setups' epochs (same for every arm)")
     args = parser.parse_args()
+    if args.epochs:
+        for name in args.setups:
+            SETUPS[name] = (*SETUPS[name][:3], *args.epochs)
+    if args.compare_gating:
+        return compare_gating(args)
     default_no_change = SYNTHETIC_NO_CHANGE_PROB
     globals().update(SHARED=args.shared_data,
                      SYNTHETIC_NO_CHANGE_PROB=args.synthetic_no_change_prob)
@@ -275,6 +396,24 @@ def main():
     from cdkd.utils.atomic_write import atomic_write_text
     atomic_write_text(args.doc, markdown(results, command))
     print(f'[kdmsi_ablation] wrote {args.doc}', flush=True)
+
+
+def compare_gating(args):
+    globals().update(SHARED=args.shared_data)
+    results = {}
+    for name in args.setups:
+        print(f'[kdmsi_ablation] {name}: gated vs ungated, seeds {args.seeds}', flush=True)
+        results[name] = [run_profiles(name, osp.join(args.work_dir, name, f'seed{seed}'), seed)
+                         for seed in args.seeds]
+    command = ('flock /tmp/cdkd-heavy.lock python tools/experiments/kdmsi_ablation.py '
+               f"--compare-gating --setups {' '.join(args.setups)} --seeds "
+               + ' '.join(map(str, args.seeds))
+               + (f' --epochs {args.epochs[0]} {args.epochs[1]}' if args.epochs else ''))
+    from cdkd.utils.atomic_write import atomic_write_text
+    doc_dir = osp.dirname(args.doc)
+    atomic_write_text(osp.join(doc_dir, 'kdmsi_gating.json'), json.dumps(results, indent=2))
+    atomic_write_text(osp.join(doc_dir, 'kdmsi_gating.md'), profiles_markdown(results, command))
+    print(f'[kdmsi_ablation] wrote {doc_dir}/kdmsi_gating.md', flush=True)
 
 
 if __name__ == '__main__':

@@ -1,9 +1,18 @@
 """Baseline vs STKD (perturbation self-distillation) under the same small budget, 3 seeds.
 
-Trains the Siamese ResNet-18-layout + FPN baseline (configs/siamese/siamfpn_r18_128x128_500it_synthetic.py)
-and its STKD variant (configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py) with a narrow
-network (8 base channels) for the same iterations on the same crops, then tests both on held-out
-256 x 256 patches and writes F1 / cIoU mean +- std to a Markdown table.
+Methods (``--methods``):
+
+* ``seifnet`` / ``stkd_official``: SEIFNet alone vs the official STKDNet
+  (configs/seifnet/seifnet_r18_256x256_500it_synthetic.py, configs/stkd/
+  stkd_seifnet_r18_256x256_500it_synthetic.py: the official model, student view and loss), with
+  SEIFNet at 1/4 width (16 base channels).
+* ``baseline`` / ``stkd`` / ``student_sup``: cdkd's earlier reconstruction (not the official
+  method): Siamese ResNet-18 layout + FPN at 8 base channels, cdkd's student view + pixel KL.
+
+Every arm of a run gets the same iterations, batch, crops, learning rate and schedule (AdamW,
+10 % warm-up then linear decay), is tested on held-out 256 x 256 patches, and the script writes
+F1 / cIoU / precision / recall mean +- std to a Markdown table and every run's metrics to a JSON
+file beside it.
 
 Data (read in place from ../shared/data; derived 256 x 256 patches and links go to a temporary
 folder outside the project, deleted at the end):
@@ -14,10 +23,11 @@ folder outside the project, deleted at the end):
 * DSIFN-CD: dsifn_cd256 sorted by name, first 7 train, last 3 test.
 * synthetic: cdkd's generator, 48 train / 16 test scenes of 128 x 128 (seed 0).
 
-Run (heavy: queue behind the shared lock):
-    flock /tmp/cdkd-heavy.lock python tools/experiments/stkd_vs_baseline.py
+Run (heavy: queue for a CPU slot, e.g. /work/cpu_slot.sh or flock on a shared lock):
+    python tools/experiments/stkd_vs_baseline.py --methods seifnet stkd_official --datasets levir
 """
 import argparse
+import json
 import os
 import os.path as osp
 import shutil
@@ -30,27 +40,46 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from cdkd.utils.atomic_write import atomic_write_text
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = dict(
+    # cdkd's earlier STKD (not the official method): Siamese ResNet-18 + FPN, cdkd's student view
     baseline=osp.join(REPO, 'configs/siamese/siamfpn_r18_128x128_500it_synthetic.py'),
     stkd=osp.join(REPO, 'configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py'),
-    student_sup=osp.join(REPO, 'configs/stkd/stkd-student-sup_siamfpn_r18_128x128_500it_synthetic.py'))
+    student_sup=osp.join(REPO, 'configs/stkd/stkd-student-sup_siamfpn_r18_128x128_500it_synthetic.py'),
+    # the official STKDNet: SEIFNet alone (the paper's baseline) vs SEIFNet + official STKD
+    seifnet=osp.join(REPO, 'configs/seifnet/seifnet_r18_256x256_500it_synthetic.py'),
+    stkd_official=osp.join(REPO, 'configs/stkd/stkd_seifnet_r18_256x256_500it_synthetic.py'))
 NARROW = dict(backbone=dict(stem_channels=8, base_channels=8),
               decode_head=dict(in_channels=[8, 16, 32, 64], channels=32))
+# SEIFNet at 1/4 width (its channel attentions need >= 16 channels: ratio 16)
+NARROW_SEIFNET = dict(backbone=dict(stem_channels=16, base_channels=16),
+                      neck=dict(in_channels=[16, 32, 64, 128]),
+                      decode_head=dict(in_channels=[16, 32, 64, 128], channels=16))
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--datasets', nargs='+', default=['synthetic', 'levir', 'dsifn'])
-    p.add_argument('--methods', nargs='+', default=['baseline', 'stkd'], choices=list(CONFIGS))
+    p.add_argument('--datasets', nargs='+', default=['levir', 'dsifn'],
+                   choices=['synthetic', 'levir', 'dsifn'])
+    p.add_argument('--methods', nargs='+', default=['seifnet', 'stkd_official'],
+                   choices=list(CONFIGS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--iters', type=int, default=250)
     p.add_argument('--crop', type=int, default=64)
     p.add_argument('--batch', type=int, default=4)
+    p.add_argument('--cat-max-ratio', type=float, default=1.0,
+                   help='retry training crops in which one class covers more than this fraction '
+                        '(mmseg RandomCrop; 1 = plain random crops)')
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (both methods)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')),
                    help='folder with levir_cd, levir_cd256, dsifn_cd256 (read in place)')
-    p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/stkd.md'))
+    p.add_argument('--from-json', nargs='+', metavar='JSON',
+                   help='no training: merge the raw metrics of earlier runs (e.g. one per seed, '
+                        'run in parallel) into one table and JSON at --out')
+    p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/stkd_official.md'),
+                   help='Markdown table; the raw metrics go to the same name with .json')
     return p.parse_args()
 
 
@@ -103,10 +132,15 @@ def prepare_data(name, root, shared):
 def build_cfg(method, data_root, seed, args, work_dir):
     cfg = Config.fromfile(CONFIGS[method])
     detector = cfg.model.detector if cfg.model.type == 'STKDDistiller' else cfg.model
-    for key, value in NARROW.items():
+    narrow = NARROW_SEIFNET if detector.decode_head.type == 'SEIFNetHead' else NARROW
+    for key, value in narrow.items():
         detector[key].update(value)
     train_pipeline = cfg.train_dataloader.dataset.pipeline
-    train_pipeline[2] = dict(type='MultiImgRandomCrop', crop_size=(args.crop, args.crop))
+    crops = [i for i, t in enumerate(train_pipeline) if t['type'] == 'MultiImgRandomCrop']
+    if len(crops) != 1:
+        raise ValueError(f'{CONFIGS[method]}: expected one MultiImgRandomCrop in the train pipeline')
+    train_pipeline[crops[0]] = dict(type='MultiImgRandomCrop', crop_size=(args.crop, args.crop),
+                                    cat_max_ratio=args.cat_max_ratio)
     test_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
                      dict(type='PackChangeInputs')]
 
@@ -147,34 +181,80 @@ def mean_std(values):
     return f'{100 * np.mean(values):.2f} ± {100 * np.std(values):.2f}'
 
 
-def write_table(path, results, args, minutes):
+METHOD_DOC = dict(
+    seifnet='SEIFNet alone (16 base channels; CoDEM, ACFF, supervised attention; BCE-Dice)',
+    stkd_official='the same SEIFNet + the official STKDNet: student view ColorJitter(0.4, 0.4, '
+                  '0.4, 0.1) + GaussianBlur(3, sigma U(0.1, 2)) of B on the normalised tensor, '
+                  'L = BCEDice(T) + 0.9 BCEDice(S) + 0.1 BCEDice(S, hard teacher target)',
+    baseline="cdkd's earlier baseline: Siamese ResNet-18 layout (8 base channels) + FPN, CE",
+    stkd="cdkd's earlier reconstruction (not the official method): baseline + one random "
+         'photometric/noise/blur/JPEG perturbation of B + student CE + pixel KL',
+    student_sup="cdkd's earlier reconstruction without the KL term")
+
+
+def write_table(path, results, args, minutes, command=None):
+    command = command or 'python tools/experiments/stkd_vs_baseline.py ' + ' '.join(sys.argv[1:])
     lines = [
-        '# STKD vs baseline (small CPU budget)', '',
-        'Command: `flock /tmp/cdkd-heavy.lock python tools/experiments/stkd_vs_baseline.py '
-        + ' '.join(sys.argv[1:]) + '`', '',
-        f'Narrow Siamese ResNet-18 layout (8 base channels) + FPN head (32 channels), trained from '
-        f'scratch for {args.iters} iterations, batch {args.batch}, random {args.crop} x '
-        f'{args.crop} crops with flips/rot90, AdamW lr {args.lr:g}, seeds {args.seeds}; tested on full '
-        'held-out patches. STKD = the same network and augmentation + the default student view '
-        '(one random photometric/noise/blur/JPEG perturbation of B) + student CE + pixel KL. '
-        'Scores in percent, mean ± std over seeds (population std); per-seed values in brackets.',
+        '# STKD vs baseline (small CPU budget)', '', f'Command: `{command}`', '',
+        f'Trained from scratch for {args.iters} iterations, batch {args.batch}, random '
+        f'{args.crop} x {args.crop} crops (cat_max_ratio {args.cat_max_ratio:g}) after each '
+        f"config's own augmentation, AdamW lr {args.lr:g} with 10 % warm-up and linear decay, "
+        f'seeds {args.seeds}; tested on full held-out patches. Scores in percent, mean ± std over '
+        'seeds (population std); per-seed F1 in brackets. Methods:', '']
+    lines += [f'* `{m}`: {METHOD_DOC[m]}' for m in args.methods]
+    lines += [
         '', 'Deterministic splits (' + SPLITS_DOC, '',
-        '| dataset | method | F1 (%) | cIoU (%) | F1 per seed |', '|---|---|---|---|---|']
+        '| dataset | method | F1 (%) | cIoU (%) | precision (%) | recall (%) | F1 per seed |',
+        '|---|---|---|---|---|---|---|']
     for (dataset, method), runs in results.items():
-        f1 = [r['F1'] for r in runs]
-        iou = [r['IoU'] for r in runs]
-        lines.append(f'| {dataset} | {method} | {mean_std(f1)} | {mean_std(iou)} | '
-                     f'[{", ".join(f"{100 * v:.2f}" for v in f1)}] |')
-    lines += ['', f'Total wall time: {minutes:.1f} min on the shared 2-core CPU.', '']
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write('\n'.join(lines))
-    os.replace(tmp, path)
+        cols = [mean_std([r[k] for r in runs]) for k in ('F1', 'IoU', 'Precision', 'Recall')]
+        per_seed = ', '.join(f'{100 * r["F1"]:.2f}' for r in runs)
+        lines.append(f'| {dataset} | {method} | ' + ' | '.join(cols) + f' | [{per_seed}] |')
+    lines += ['', f'Total wall time: {minutes:.1f} min on the shared 2-core CPU '
+              f'(raw metrics: `{osp.basename(json_path(path))}`).', '']
+    raw = dict(command=command, args=vars(args), minutes=minutes,
+               runs=[dict(dataset=d, method=m, **r) for (d, m), rs in results.items() for r in rs])
+    atomic_write_text(path, '\n'.join(lines))
+    atomic_write_text(json_path(path), json.dumps(raw, indent=1, default=float) + '\n')
+
+
+def json_path(path):
+    return osp.splitext(path)[0] + '.json'
+
+
+def merge_runs(paths, out):
+    """Rebuild the table and JSON from the raw metrics of earlier runs with the same settings."""
+    raws = [json.load(open(p)) for p in paths]
+    keep = ('iters', 'crop', 'batch', 'cat_max_ratio', 'lr')
+    for p, raw in zip(paths[1:], raws[1:]):
+        if any(raw['args'][k] != raws[0]['args'][k] for k in keep):
+            raise ValueError(f'{p} was run with other settings than {paths[0]}: '
+                             f'{[raw["args"][k] for k in keep]} vs '
+                             f'{[raws[0]["args"][k] for k in keep]} ({keep})')
+    args = argparse.Namespace(**raws[0]['args'])
+    args.seeds = sorted({s for raw in raws for s in raw['args']['seeds']})
+    args.methods = list(dict.fromkeys(m for raw in raws for m in raw['args']['methods']))
+    results = {}
+    for raw in raws:
+        for run in raw['runs']:
+            run = dict(run)
+            key = (run.pop('dataset'), run.pop('method'))
+            results.setdefault(key, []).append(run)
+    for runs in results.values():
+        runs.sort(key=lambda r: r['seed'])
+    command = ' ; '.join([raw['command'] for raw in raws] + [
+        'python tools/experiments/stkd_vs_baseline.py ' + ' '.join(sys.argv[1:])])
+    write_table(out, dict(sorted(results.items(), key=lambda kv: (
+        args.datasets.index(kv[0][0]) if kv[0][0] in args.datasets else 99,
+        args.methods.index(kv[0][1])))), args, sum(raw['minutes'] for raw in raws), command)
 
 
 def main():
     args = parse_args()
+    if args.from_json:
+        merge_runs(args.from_json, args.out)
+        print(open(args.out).read())
+        return
     from cdkd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     start, results = time.time(), {}
@@ -188,7 +268,8 @@ def main():
                     runner = Runner.from_cfg(build_cfg(method, data_root, seed, args, work_dir))
                     runner.train()
                     train_loss = runner.message_hub.get_scalar('train/loss').mean(50)
-                    metrics = runner.test()
+                    metrics = {k: float(v) for k, v in runner.test().items()}
+                    metrics.update(seed=seed, train_loss_last50=float(train_loss))
                     results.setdefault((dataset, method), []).append(metrics)
                     print(f'[{(time.time() - start) / 60:5.1f} min] {dataset} {method} seed {seed}: '
                           f'F1 {100 * metrics["F1"]:.2f} cIoU {100 * metrics["IoU"]:.2f} '

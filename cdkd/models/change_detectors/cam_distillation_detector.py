@@ -12,6 +12,7 @@ from cdkd.models.utils import make_cam, pack_probability_predictions
 from cdkd.registry import MODELS
 
 OUTPUTS = ('student', 'teacher')
+UPSAMPLE_MODES = ('nearest', 'bilinear')
 
 
 @MODELS.register_module()
@@ -25,8 +26,11 @@ class CAMDistillationDetector(BaseSegmentor):
     distillation loss. ``y`` is ``data_sample.gt_image_label`` (see ``ImageLevelChangeLabel``).
 
     At test time ``test_cfg.output`` picks the map: ``'student'`` -> ``sigmoid(G_s)`` (the method),
-    ``'teacher'`` -> ``CAM(G_t)`` (the teacher/CAM baseline). ``encode_decode`` returns the raw
-    map (``G_s`` or ``G_t``, upsampled to the input size) so multiscale TTA models can fuse it.
+    ``'teacher'`` -> ``CAM(G_t)`` (the teacher/CAM baseline), computed at the feature stride and
+    upsampled to the input size with ``test_cfg.upsample``: ``'nearest'`` (the official model
+    selection, ``train_classification_with_KD.py:215,226``) or ``'bilinear'``.
+    ``encode_decode`` returns the raw map (``G_s`` or ``G_t``) at the feature stride, so multiscale
+    TTA models apply their sigmoid/ReLU there, as the official MSI/MI do, and upsample after.
 
     Args:
         teacher / student: ``SiameseCAMNet`` configs (KD-MSI uses different fusions per net).
@@ -47,18 +51,21 @@ class CAMDistillationDetector(BaseSegmentor):
         self.label_gated_cam = label_gated_cam
         self.threshold = threshold
         self.train_cfg = train_cfg
-        self.test_cfg = ConfigDict({'output': 'student', **(test_cfg or {})})
+        self.test_cfg = ConfigDict({'output': 'student', 'upsample': 'nearest',
+                                    **(test_cfg or {})})
         if self.test_cfg.output not in OUTPUTS:
             raise ValueError(f'test_cfg.output={self.test_cfg.output!r}; choose one of {OUTPUTS}')
+        if self.test_cfg.upsample not in UPSAMPLE_MODES:
+            raise ValueError(f'test_cfg.upsample={self.test_cfg.upsample!r}; choose one of '
+                             f'{UPSAMPLE_MODES}')
 
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
         return [self.student(inputs)]
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: Optional[List[dict]] = None) -> Tensor:
-        """Raw map of ``test_cfg.output`` (``G_s`` or ``G_t``), upsampled to the input size."""
+        """Raw map of ``test_cfg.output`` (``G_s`` or ``G_t``) at the feature stride."""
         net = self.student if self.test_cfg.output == 'student' else self.teacher
-        return F.interpolate(net(inputs), size=inputs.shape[-2:], mode='bilinear',
-                             align_corners=False)
+        return net(inputs)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         missing = [i for i, s in enumerate(data_samples) if 'gt_image_label' not in s]
@@ -78,21 +85,26 @@ class CAMDistillationDetector(BaseSegmentor):
         loss_kd = F.mse_loss(torch.sigmoid(student_map), cam.detach())
         return dict(loss_cls=loss_cls, loss_kd=self.kd_weight * loss_kd)
 
-    def logits_to_probability(self, logits: Tensor) -> Tensor:
-        """The scored map ``(N, H, W)`` of ``encode_decode``'s raw map ``(N, 1, H, W)``:
-        ``sigmoid(G_s)`` (student) or ``CAM(G_t)`` (teacher). The export protocol's hook, so
-        ``ChangeProbabilityNet`` (scene inference, ONNX) outputs what ``predict`` scores."""
-        score = logits[:, 0]
-        return torch.sigmoid(score) if self.test_cfg.output == 'student' else make_cam(score)
+    def probability(self, inputs: Tensor) -> Tensor:
+        """The scored map ``(N, H, W)`` at the input size: ``sigmoid(G_s)`` (student) or
+        ``CAM(G_t)`` (teacher) on the stride-16 map, then ``test_cfg.upsample`` (the official
+        order). The export protocol's hook, so ``ChangeProbabilityNet`` (scene inference, ONNX)
+        outputs what ``predict`` scores."""
+        score = self.encode_decode(inputs)
+        prob = torch.sigmoid(score) if self.test_cfg.output == 'student' else make_cam(score)
+        kwargs = dict(align_corners=False) if self.test_cfg.upsample == 'bilinear' else {}
+        return F.interpolate(prob, size=inputs.shape[-2:], mode=self.test_cfg.upsample,
+                             **kwargs)[:, 0]
 
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
-        prob = self.logits_to_probability(self.encode_decode(inputs))
+        prob = self.probability(inputs)
         if data_samples is None:
             data_samples = [SegDataSample() for _ in range(inputs.shape[0])]
         return pack_probability_predictions(prob, data_samples, self.threshold)
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None):
-        """Raw single-logit change map at input size (the export protocol's ``mode='tensor'``)."""
+        """Raw single-logit change map at the feature stride (the export protocol's
+        ``mode='tensor'``; ``ChangeProbabilityNet`` resizes it to the input size)."""
         return self.encode_decode(inputs)
 
     def export_module(self) -> torch.nn.Module:

@@ -1,3 +1,4 @@
+from .logit_sum_change_tta import LogitSumChangeTTA
 from .multiscale_change_tta import MultiScaleChangeTTA
 
-__all__ = ['MultiScaleChangeTTA']
+__all__ = ['MultiScaleChangeTTA', 'LogitSumChangeTTA']

@@ -26,7 +26,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
     ``l1 - l0`` of a softmax pair). Each view is un-flipped and resized to the input size.
 
     - ``mode='msi'``: ``M = mean over the 2|S| views of sigmoid(z_view)`` (sigmoid once per view).
-    - ``mode='mi'``: ``M = CAM(sum over views of z_view)`` = ``ReLU(sum) / max(ReLU(sum))``.
+    - ``mode='mi'``: ``M = sum over views of ReLU(z_view)``, divided by its max (``+ 1e-5``): the
+      official CAM MI (``multi_scale_inference.py:63-64,185``: ReLU per view, summed, / max).
 
     The output is a normal prediction: ``seg_logits`` = ``M``, ``pred_sem_seg`` = ``M > threshold``.
 
@@ -37,6 +38,8 @@ class MultiScaleChangeTTA(BaseTTAModel):
         flip: add a flipped view per scale.
         flip_axis: 'width' (code: last axis) or 'height' (paper).
         resize_mode / output_resize_mode: interpolation of the input views / of the output maps.
+        antialias: antialias the view resize (torch's ``antialias=True`` bicubic is PIL's bicubic,
+            which the official code resizes with; it matters when shrinking).
         output_size_divisor: resize each view's map to the input size rounded up to this multiple,
             then crop. The official code does this (16) with maps at the feature stride; cdkd
             detectors return maps already upsampled to the view size, where only ``None``
@@ -46,14 +49,17 @@ class MultiScaleChangeTTA(BaseTTAModel):
             network's own threshold, a single-logit head's, else 0.5).
     """
 
+    MODES = MODES
+
     def __init__(self, module: dict, mode: str = 'msi',
                  scales: Sequence[float] = (0.5, 1.0, 1.25, 2.0), flip: bool = True,
                  flip_axis: str = 'width', resize_mode: str = 'bicubic',
                  output_resize_mode: str = 'bilinear', output_size_divisor: Optional[int] = None,
+                 antialias: bool = False,
                  threshold: Optional[float] = None, data_preprocessor=None):
         super().__init__(module=module, data_preprocessor=data_preprocessor)
-        if mode not in MODES:
-            raise ValueError(f'mode={mode!r}; choose one of {MODES}')
+        if mode not in self.MODES:
+            raise ValueError(f'mode={mode!r}; choose one of {self.MODES}')
         if flip_axis not in FLIP_AXES:
             raise ValueError(f'flip_axis={flip_axis!r}; choose one of {tuple(FLIP_AXES)}')
         if not scales or any(s <= 0 for s in scales):
@@ -65,6 +71,7 @@ class MultiScaleChangeTTA(BaseTTAModel):
         self.resize_mode = resize_mode
         self.output_resize_mode = output_resize_mode
         self.output_size_divisor = output_size_divisor
+        self.antialias = antialias
         # None: the prediction network's own threshold (export_module: a distiller's student)
         self.threshold = change_threshold(self.module) if threshold is None else float(threshold)
 
@@ -101,30 +108,39 @@ class MultiScaleChangeTTA(BaseTTAModel):
         return score[:, :h, :w]
 
     def view_scores(self, inputs: Tensor) -> List[Tensor]:
-        """Per view, the un-flipped score at input size: ``sigmoid(z)`` (msi) or ``z`` (mi)."""
+        """Per view, the un-flipped ``view_activation(z)`` at input size (``sigmoid`` for msi,
+        ``ReLU`` for mi)."""
         size = inputs.shape[-2:]
         n = inputs.shape[0]
         scores = []
         for s in self.scales:
             scaled_size = (max(1, round(size[0] * s)), max(1, round(size[1] * s)))
             x = inputs if tuple(scaled_size) == tuple(size) else F.interpolate(
-                inputs, size=scaled_size, mode=self.resize_mode, align_corners=False)
+                inputs, size=scaled_size, mode=self.resize_mode, align_corners=False,
+                antialias=self.antialias)
             if self.flip:
                 x = torch.cat([x, x.flip(self.flip_dim)], dim=0)
             z = change_logit(self._raw_logits(x))
-            z = torch.sigmoid(z) if self.mode == 'msi' else z
+            z = self.view_activation(z)
             per_view = [z[:n]]
             if self.flip:
                 per_view.append(z[n:].flip(self.flip_dim))
             scores.extend(self._resize_back(v, size) for v in per_view)
         return scores
 
-    def change_probability(self, inputs: Tensor) -> Tensor:
-        """The fused map ``M`` ``(N, H, W)`` (see the class doc)."""
-        scores = self.view_scores(inputs)
+    def view_activation(self, z: Tensor) -> Tensor:
+        """Per-view score of the pre-sigmoid change score ``z`` (at the module's output size)."""
+        return torch.sigmoid(z) if self.mode == 'msi' else F.relu(z)
+
+    def fuse(self, scores: List[Tensor]) -> Tensor:
+        """The map ``M`` of the per-view scores (each un-flipped, at input size)."""
         if self.mode == 'msi':
             return torch.stack(scores).mean(dim=0)
         return make_cam(torch.stack(scores).sum(dim=0))
+
+    def change_probability(self, inputs: Tensor) -> Tensor:
+        """The fused map ``M`` ``(N, H, W)`` (see the class doc)."""
+        return self.fuse(self.view_scores(inputs))
 
     @torch.no_grad()
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:

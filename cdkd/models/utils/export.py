@@ -2,6 +2,7 @@
 probability that ``tools/test.py`` scores, and the threshold that cuts it. Every tool (test, infer,
 infer_scene, export_onnx, TTA) goes through these three functions so they cannot disagree."""
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .change_probability import change_logit
@@ -15,15 +16,23 @@ def export_module(model: nn.Module) -> nn.Module:
     return model.export_module() if hasattr(model, 'export_module') else model
 
 
-def logits_to_probability(net: nn.Module, logits: Tensor) -> Tensor:
-    """Change probability ``(N, H, W)`` of ``net``'s raw logits ``(N, K, H, W)``, as its own
-    ``predict`` computes it: ``net.logits_to_probability(logits)`` when the network defines one
-    (e.g. KD-MSI's CAM output ``CAM(G_t)``), else the sigmoid of one logit or the softmax change
-    channel of two (:func:`change_logit`)."""
-    own = getattr(net, 'logits_to_probability', None)
-    if callable(own):
-        return own(logits)
+def logits_to_probability(logits: Tensor) -> Tensor:
+    """Change probability ``(N, H, W)`` of raw logits ``(N, K, H, W)``: the sigmoid of one logit or
+    the softmax change channel of two (:func:`change_logit`)."""
     return torch.sigmoid(change_logit(logits))
+
+
+def input_size_probability(net: nn.Module, normalised: Tensor, align_corners: bool) -> Tensor:
+    """The change probability ``(N, H, W)`` that ``net``'s ``predict`` scores, at the input size:
+    ``net.probability(normalised)`` when the network defines it (e.g. KD-MSI, which maps its
+    stride-16 map before upsampling, and scores ``CAM(G_t)`` for ``test_cfg.output='teacher'``),
+    else its logits resized as mmseg does, then :func:`logits_to_probability`."""
+    own = getattr(net, 'probability', None)
+    if callable(own):
+        return own(normalised)
+    logits = F.interpolate(net(normalised, mode='tensor'), size=normalised.shape[-2:],
+                           mode='bilinear', align_corners=align_corners)
+    return logits_to_probability(logits)
 
 
 def change_threshold(model: nn.Module) -> float:

@@ -1,20 +1,30 @@
 # Heterogeneous change detection, optical t1 -> SAR t2, with an optical t2 image for training
-# (e.g. a teacher that sees two optical dates): 256 x 256 patches laid out as
-# data/hetero_cd/{train,val,test}/{A (optical t1), B (SAR t2), C (optical t2), Label}/*.png,
-# masks 0/255. img_paths (and the stacked input channels) are [A, B, C] for training and [A, B]
-# for validation/test, where only the deployable pair is loaded (with_optical_t2=False).
-# No RandomTemporalExchange: the dates come from different sensors.
+# (e.g. a teacher that sees two optical dates): 512 x 512 tiles as tools/preprocess_hetero.py
+# writes them, data/hetero_cd/{train,val,test}/{A (optical t1), B (SAR t2), C (optical t2),
+# Label or label}/*.png, masks 0/255 (255 = ignore, e.g. the padding of edge tiles). img_paths
+# (and the stacked input channels) are [A, B, C] for training and [A, B] for validation/test,
+# where only the deployable pair is loaded (with_optical_t2=False).
+# Training pipeline: GOLD's online augmentation (datasets/dataset.py:86-195): rotation +-180 deg
+# p 0.5, random crop with cat_max_ratio 0.75, horizontal and vertical flips p 0.5 each, random
+# scale 1-1.2 + crop, Gaussian blur sigma U(0, 1), photometric per date (different sensors); no
+# temporal exchange. ombria_gold.py is the same at OMBRIA's native 256.
 dataset_type = 'HeteroCDDataset'
 data_root = 'data/hetero_cd'
-crop_size = (256, 256)
+crop_size = (512, 512)
 
 train_pipeline = [
     dict(type='LoadMultiImageFromFile'),
     dict(type='LoadChangeAnnotation'),
+    dict(type='MultiImgRandomRotate', prob=0.5, degree=180, pad_val=0, seg_pad_val=255),
+    dict(type='MultiImgRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='MultiImgRandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='MultiImgRandomFlip', prob=0.5, direction='vertical'),
+    dict(type='MultiImgRandomResize', scale=crop_size[::-1], ratio_range=(1.0, 1.2),
+         keep_ratio=True, interpolation='bicubic'),
     dict(type='MultiImgRandomCrop', crop_size=crop_size),
-    dict(type='MultiImgRandomRotate90', prob=0.5),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
-    dict(type='MultiImgPhotoMetricDistortion', shared=False),  # per date: different sensors
+    dict(type='MultiImgRandomGaussianBlur', sigma_range=(0.0, 1.0), per_date_sigma=True),
+    dict(type='MultiImgPhotoMetricDistortion', brightness_delta=10, contrast_range=(0.8, 1.2),
+         saturation_range=(0.8, 1.2), hue_delta=10, shared=False),
     dict(type='PackChangeInputs'),
 ]
 test_pipeline = [
@@ -29,7 +39,7 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     pin_memory=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='DefaultSampler', shuffle=True),  # epoch-based (GOLD counts epochs)
     dataset=dict(
         type=dataset_type, data_root=data_root, with_optical_t2=True,
         data_prefix=dict(img_path_from='train/A', img_path_to='train/B',

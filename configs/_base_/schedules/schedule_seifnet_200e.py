@@ -4,8 +4,10 @@
 max_epochs = 200
 optimizer = dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.01)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
+# mmengine's LinearLR reaches end_factor at its last step (epoch max_epochs - 1), so
+# end_factor = 1 - (max_epochs - 1) / (max_epochs + 1) gives factor 1 - e / 201 at every epoch e.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1.0, end_factor=1.0 / (max_epochs + 1), begin=0,
+    dict(type='LinearLR', start_factor=1.0, end_factor=2.0 / (max_epochs + 1), begin=0,
          end=max_epochs, by_epoch=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)

@@ -44,10 +44,11 @@ def flat(inputs):
     return [t for v in values if isinstance(v, (torch.Tensor, list, tuple, dict)) for t in flat(v)]
 
 
-def check_float32_under_autocast(loss_fn, *inputs):
+def check_float32_under_autocast(loss_fn, *inputs, dtype=torch.bfloat16):
     reference = loss_fn(*to_float32(inputs))
+    assert all(torch.isfinite(v).all() for v in flat(reference))
     args = leaves(inputs)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with torch.autocast('cpu', dtype=dtype):
         out = loss_fn(*args)
     for ref, got in ([(reference, out)] if isinstance(out, torch.Tensor) else
                      [(reference[k], out[k]) for k in out]):
@@ -55,7 +56,7 @@ def check_float32_under_autocast(loss_fn, *inputs):
         torch.testing.assert_close(got, ref, rtol=1e-6, atol=1e-9)
     sum(v for v in flat(out) if v.requires_grad).backward()
     grads = [a.grad for a in flat(args) if a.grad is not None]
-    assert grads and all(g.dtype == torch.bfloat16 for g in grads)
+    assert grads and all(g.dtype == dtype for g in grads)
 
 
 @pytest.mark.parametrize('channels', [1, 2])
@@ -93,6 +94,24 @@ def test_gold_distill(variant):
     att_t = dict(channel=bf16(2, 32, seed=5), spatial=bf16(2, 1, 8, 8, seed=6))
     check_float32_under_autocast(GOLDDistillLoss(feature_loss_type=variant), fs, ft, ls, lt, gt,
                                  (f1, fs), (f1, ft), att_s, att_t)
+
+
+@pytest.mark.parametrize('variant', ['global', 'region'])
+def test_gold_distill_float16_does_not_overflow(variant):
+    """float16 tops out at 65504: the squared feature differences summed over 32 channels in the
+    difference maps (here about 1.6e5) overflow unless computed in float32."""
+    g = torch.Generator().manual_seed(0)
+
+    def h(*shape):
+        return (50 * torch.randn(*shape, generator=g)).half()
+
+    fs, ft, f1 = h(2, 32, 8, 8), h(2, 32, 8, 8), h(2, 32, 8, 8)
+    ls, lt = h(2, 1, 16, 16), h(2, 1, 16, 16)
+    gt = (torch.rand(2, 16, 16, generator=g) > 0.5).long()
+    att = [dict(channel=torch.rand(2, 32, generator=g).half(),
+                spatial=torch.rand(2, 1, 8, 8, generator=g).half()) for _ in range(2)]
+    check_float32_under_autocast(GOLDDistillLoss(feature_loss_type=variant), fs, ft, ls, lt, gt,
+                                 (f1, fs), (f1, ft), *att, dtype=torch.float16)
 
 
 @pytest.mark.parametrize('mode', ['gold', 'homoscedastic', 'fixed'])

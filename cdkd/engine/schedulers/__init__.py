@@ -1,0 +1,3 @@
+from .poly_lr import PolyLRToEnd
+
+__all__ = ['PolyLRToEnd']
