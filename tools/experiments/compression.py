@@ -5,8 +5,8 @@ Teacher: Siamese ResNet-18 + FPN (configs/siamese/siamfpn_r18_256x256_40k_levirc
 once (seed 0) for --teacher-iters. Student: the half-width ResNet-18 + FPN
 (configs/compression/siamfpn_r18-half_256x256_40k_levircd.py), trained for --iters alone and as the
 student of TeacherStudentDistiller with --distill (``cwd``: configs/_base_/distillers/cwd_logits.py,
-CWD on the logits, tau 1, weight 3; ``kd``: pixel KL, T 4, x T^2), same data, augmentation, optimiser
-and schedule, seeds --seeds. All from random initialisation (no ImageNet weights offline).
+CWD on the logits, tau 1, weight 3; ``kd``: pixel KL, T 4, x T^2), same data, augmentation,
+optimiser and schedule, seeds --seeds. All from random initialisation (no ImageNet weights offline).
 
 Data: the deterministic splits of tools/experiments/stkd_vs_baseline.py (read in place from
 ../shared/data; derived patches go to a temporary folder, deleted at the end); training crops are

@@ -31,8 +31,8 @@ class ChangeLogitConnector(nn.Module):
     """Parameter-free map between the two change-head types, so a 2-class softmax teacher can
     distil a single-logit sigmoid student and vice versa, with the probabilities kept exactly:
 
-    - ``out_channels=1``: ``(N, 2, H, W)`` softmax logits -> ``l_change - l_unchanged``, whose sigmoid
-      is the softmax change probability;
+    - ``out_channels=1``: ``(N, 2, H, W)`` softmax logits -> ``l_change - l_unchanged``, whose
+      sigmoid is the softmax change probability;
     - ``out_channels=2``: ``(N, 1, H, W)`` logit ``l`` -> ``(0, l)``, whose softmax is
       ``(1 - sigmoid(l), sigmoid(l))``.
 

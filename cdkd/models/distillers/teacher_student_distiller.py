@@ -157,7 +157,8 @@ class TeacherStudentDistiller(BaseModel):
             return torch.full((n, k), 1.0 / k)
         weights = self.teacher_weighting(data_samples)
         if weights.shape != (n, k):
-            raise ValueError(f'teacher_weighting returned {tuple(weights.shape)}, expected {(n, k)}')
+            raise ValueError(f'teacher_weighting returned {tuple(weights.shape)}, expected '
+                             f'{(n, k)}')
         if not torch.all(weights.sum(dim=1) > 0):
             raise ValueError('teacher_weighting gave a sample no teacher (all weights zero)')
         return weights

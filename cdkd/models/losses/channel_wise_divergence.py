@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from cdkd.registry import MODELS
+from .utils import float32_forward
 
 
 def channel_wise_divergence(preds_S: Tensor, preds_T: Tensor, tau: float = 1.0) -> Tensor:
@@ -45,6 +46,7 @@ class ChannelWiseDivergence(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
+    @float32_forward  # a KL of close distributions is lost in half precision (--amp)
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         return self.loss_weight * channel_wise_divergence(preds_S, preds_T, self.tau)
 

@@ -42,3 +42,11 @@ def test_single_logit_map_is_not_trivially_zero_and_errors_are_clear():
         loss(torch.zeros(1, 2, 4, 4), torch.zeros(1, 3, 4, 4))
     with pytest.raises(ValueError, match='tau'):
         MODELS.build(dict(type='ChannelWiseDivergence', tau=0))
+
+
+@pytest.mark.parametrize('tau', [1.0, 4.0])
+def test_computes_in_float32_under_autocast(tau):
+    from tests.test_models.test_losses.test_float32_under_autocast import (
+        check_float32_under_autocast, close_pair)
+    check_float32_under_autocast(MODELS.build(dict(type='ChannelWiseDivergence', tau=tau)),
+                                 *close_pair((2, 2, 8, 8)))
