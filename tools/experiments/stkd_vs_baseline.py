@@ -138,7 +138,8 @@ def build_cfg(method, data_root, seed, args, work_dir):
     train_pipeline = cfg.train_dataloader.dataset.pipeline
     crops = [i for i, t in enumerate(train_pipeline) if t['type'] == 'MultiImgRandomCrop']
     if len(crops) != 1:
-        raise ValueError(f'{CONFIGS[method]}: expected one MultiImgRandomCrop in the train pipeline')
+        raise ValueError(f'{CONFIGS[method]}: expected one MultiImgRandomCrop in the train '
+                         'pipeline')
     train_pipeline[crops[0]] = dict(type='MultiImgRandomCrop', crop_size=(args.crop, args.crop),
                                     cat_max_ratio=args.cat_max_ratio)
     test_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),

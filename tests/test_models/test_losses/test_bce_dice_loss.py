@@ -7,7 +7,7 @@ import torch
 from cdkd.registry import MODELS
 
 LOGITS = torch.tensor([[[[0.0, 2.0]], [[1.0, -1.0]]]])  # (1, 2, 1, 2)
-TARGET = torch.tensor([[[0, 1]]])                        # (1, 1, 2) -> one-hot ch0 [1, 0], ch1 [0, 1]
+TARGET = torch.tensor([[[0, 1]]])  # (1, 1, 2): one-hot ch0 [1, 0], ch1 [0, 1]
 
 
 def softplus(v):
