@@ -41,10 +41,11 @@ class MultiScaleChangeTTA(BaseTTAModel):
         antialias: antialias the view resize (torch's ``antialias=True`` bicubic is PIL's bicubic,
             which the official code resizes with; it matters when shrinking).
         output_size_divisor: resize each view's map to the input size rounded up to this multiple,
-            then crop. The official code does this (16) with maps at the feature stride; cdkd
-            detectors return maps already upsampled to the view size, where only ``None``
-            (straight to the input size, the default) keeps pixels aligned. Both agree when the
-            input size is a multiple of 16 (KD-MSI's 256 x 256 patches).
+            then crop, as the official code does (16) with its stride-16 maps. KD-MSI's
+            ``CAMDistillationDetector`` returns its stride-16 map, so 16 reproduces the official
+            order there; for detectors that return maps at the view size (mmseg's
+            ``encode_decode``) only ``None`` (straight to the input size, the default) keeps
+            pixels aligned. Both agree when the input size is a multiple of 16.
         threshold: change threshold; ``None`` takes ``change_threshold(module)`` (the prediction
             network's own threshold, a single-logit head's, else 0.5).
     """
