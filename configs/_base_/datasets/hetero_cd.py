@@ -36,7 +36,7 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),  # epoch-based (GOLD counts epochs)
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type, data_root=data_root, with_optical_t2=True,
         data_prefix=dict(img_path_from='train/A', img_path_to='train/B',
