@@ -89,7 +89,8 @@ class PreprocessConfig:
             raise ValueError(f'ratios {list(self.ratios)} give a test share, but test is a copy '
                              'of val (the official split): use --disjoint-test for a held-out test')
         if not self.test_from_val and self.ratios[2] <= 0:
-            raise ValueError(f'--disjoint-test needs a test share in ratios, got {list(self.ratios)}')
+            raise ValueError(
+                f'--disjoint-test needs a test share in ratios, got {list(self.ratios)}')
         choices = dict(split_by=('patch', 'scene'), image_format=('auto', 'png', 'tif'),
                        split_method=SPLIT_METHODS, black_roles=('A', 'all'),
                        label_encoding=LABEL_ENCODINGS, label_folder=('Label', 'label'))

@@ -10,3 +10,5 @@ _base_ = [
 ]
 pretrained = dict(type='Pretrained', checkpoint='open-mmlab://resnet18_v1c')
 model = dict(backbone=dict(init_cfg=pretrained), backbone_t2=dict(init_cfg=pretrained))
+# GOLD counts epochs (schedule_gold_400e.py): a finite, reshuffled sampler.
+train_dataloader = dict(sampler=dict(type='DefaultSampler', shuffle=True))

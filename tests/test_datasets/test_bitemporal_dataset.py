@@ -173,7 +173,7 @@ def test_real_heterogeneous_samples():
 
 
 @pytest.mark.parametrize('name', ['levir_cd', 'whu_cd', 'sysu_cd', 'dsifn_cd', 'hetero_cd',
-                                  'synthetic_cd', 'synthetic_hetero_cd'])
+                                  'synthetic_cd', 'synthetic_hetero_cd', 'ombria_gold'])
 def test_dataset_configs_are_consistent(name):
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', name + '.py'))
     # epoch-based recipes (GOLD's hetero sets) shuffle with the DefaultSampler

@@ -44,7 +44,7 @@ def test_every_variant_builds_at_the_same_budget(key, tmp_path, shared_data):
 
 
 def record(variant, seed, f1, teacher=None):
-    return dict(variant=variant, seed=seed, train_s=10.0, student=dict(F1=f1, IoU=f1 / 2),
+    return dict(variant=variant, seed=seed, train_s=10.0, student=dict(F1=f1, IoU=f1 / 2, Precision=f1),
                 teacher={} if teacher is None else dict(F1=teacher))
 
 

@@ -30,8 +30,8 @@ class GOLDChangeDetector(SiameseEncoderDecoder):
       (``teacher_decode_head``, default ``decode_head``), initialised as a copy of the student
       head (``teacher_head_init='copy'``, official).
 
-    Training inputs are ``[A, B, C]`` stacked along channels (``temporal_bands`` + ``teacher_bands``);
-    both heads are supervised by the change label, the student is distilled online from the
+    Training inputs are ``[A, B, C]`` stacked along channels (``temporal_bands`` +
+    ``teacher_bands``); both heads are supervised by the change label, the student is distilled online from the
     teacher (:class:`GOLDDistillLoss`) and the tasks are weighted by
     :class:`UncertaintyTaskWeighting`. The teacher's change loss and the distillation are ramped
     in by ``0.5 (1 - cos(pi e / e_w))`` over ``distill_warmup_epochs`` (official: 20). Prediction

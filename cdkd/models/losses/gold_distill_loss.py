@@ -68,7 +68,8 @@ def parameter_free_attention(feat: Tensor) -> dict:
 
 def label_feature_mask(gt: Tensor, size, weights: Sequence[float] = (4.0, 0.5)) -> Tensor:
     """Per-pixel feature weights from the label: ``weights[0]`` where changed (1), ``weights[1]``
-    where unchanged (0), 0 elsewhere (ignored pixels); nearest-resized to ``size``. ``(N, 1, h, w)``."""
+    where unchanged (0), 0 elsewhere (ignored pixels); nearest-resized to ``size``.
+    ``(N, 1, h, w)``."""
     mask = torch.zeros_like(gt, dtype=torch.float)
     mask[gt == 1] = float(weights[0])
     mask[gt == 0] = float(weights[1])

@@ -1,4 +1,4 @@
-"""Class-weighted cross-entropy averaged over the weights, as ``torch.nn.CrossEntropyLoss(weight=w)``."""
+"""Class-weighted cross-entropy averaged over the weights (as ``nn.CrossEntropyLoss(weight=w)``)."""
 from mmseg.models.losses import CrossEntropyLoss
 from torch import Tensor
 

@@ -39,7 +39,7 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),  # epoch-based (GOLD counts epochs)
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type, data_root=data_root, with_optical_t2=True,
         data_prefix=dict(img_path_from='train/A', img_path_to='train/B',

@@ -40,7 +40,7 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, ann_file=train_split,
                  with_optical_t2=True, data_prefix=train_prefix, pipeline=train_pipeline))
 val_dataloader = dict(
