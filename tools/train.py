@@ -19,8 +19,8 @@ from cdkd.utils.dist import configure_cpu_distributed
 from cdkd.utils.run_config import latest_checkpoint
 from cdkd.utils.pretrained import (PretrainedWeightsUnavailable, check_pretrained_weights,
                                    drop_pretrained_inits)
-from cdkd.utils.train_options import (AMP_DTYPES, adapt_dataloaders, amp_unavailable_reason,
-                                      enable_amp, to_channels_last)
+from cdkd.utils.train_options import (AMP_DTYPES, amp_unavailable_reason, enable_amp,
+                                      to_channels_last)
 
 
 def parse_args():
@@ -63,12 +63,11 @@ def check_amp_request(args) -> None:
 
 
 def apply_device_options(cfg, args) -> None:
-    """--amp, --channels-last and dataloader settings that fit the machine."""
+    """--amp and --channels-last."""
     if args.amp:
         enable_amp(cfg, args.amp_dtype)
     if args.channels_last:
         cfg.channels_last = True
-    adapt_dataloaders(cfg)
 
 
 def prepare_pretrained(cfg, no_pretrained: bool) -> None:

@@ -63,3 +63,9 @@ def test_channels_last_converts_convolutions():
     assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
     assert not net[0].weight.is_contiguous()
     assert net(torch.rand(1, 3, 8, 8)).is_contiguous(memory_format=torch.channels_last)
+
+
+def test_tool_configs_get_fitted_dataloaders(no_cuda):
+    from cdkd.utils import load_run_config
+    cfg = load_run_config(DEMO, cfg_options={'test_dataloader.num_workers': 0})
+    assert not cfg.test_dataloader.persistent_workers and not cfg.test_dataloader.pin_memory

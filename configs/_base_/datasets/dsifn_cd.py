@@ -23,7 +23,7 @@ test_pipeline = [
     dict(type='PackChangeInputs'),
 ]
 # Loader workers stay alive between epochs/validations; pinned memory speeds up host-to-GPU
-# copies (tools/train.py drops it without CUDA, and persistent workers at num_workers=0).
+# copies (train.py/test.py drop it without CUDA, and persistent workers at num_workers=0).
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
