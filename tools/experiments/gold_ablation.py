@@ -145,10 +145,11 @@ def run(key, seed, args):
     eval_dataset = copy.deepcopy(Config.fromfile(CONFIGS[args.dataset]).val_dataloader.dataset)
     if args.data_root:
         eval_dataset.data_root = args.data_root
-    eval_dataset.with_optical_t2 = True
-    eval_dataset.data_prefix = dict(eval_dataset.data_prefix,
-                                    img_path_to_optical=eval_dataset.data_prefix['img_path_from']
-                                    .replace('A', 'C'))
+    eval_dataset.with_optical_t2 = True  # C for the teacher's own score
+    if 'data_prefix' in eval_dataset:  # folder datasets (the synthetic one knows its C)
+        prefix = eval_dataset.data_prefix
+        eval_dataset.data_prefix = dict(
+            prefix, img_path_to_optical=osp.join(osp.dirname(prefix['img_path_from']), 'C'))
     runner = Runner.from_cfg(cfg)
     start = time.time()
     runner.train()
