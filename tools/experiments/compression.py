@@ -14,7 +14,7 @@ re-drawn (up to 10 times, mmseg's cat_max_ratio=0.9) when one class covers > 90 
 every arm.
 
 Run (heavy: one CPU slot, one thread):
-    /work/cpu_slot.sh python tools/experiments/compression.py
+    OMP_NUM_THREADS=1 python tools/experiments/compression.py
 """
 import argparse
 import importlib.util
@@ -147,7 +147,7 @@ def write_report(path, results, bench, args, minutes):
     command = 'python tools/experiments/compression.py ' + ' '.join(sys.argv[1:])
     lines = [
         '# Compression distillation (small CPU budget)', '',
-        f'Command: `/work/cpu_slot.sh {command}` (one CPU thread); raw results: '
+        f'Command: `OMP_NUM_THREADS=1 {command}` (one CPU thread); raw results: '
         f'[{osp.basename(path)[:-3]}.json]({osp.basename(path)[:-3]}.json).', '',
         f'Teacher: Siamese ResNet-18 + FPN, {args.teacher_iters} iterations (seed 0). Student: '
         f'half-width ResNet-18 + FPN, {args.iters} iterations alone and distilled '

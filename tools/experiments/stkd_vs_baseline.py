@@ -23,7 +23,7 @@ folder outside the project, deleted at the end):
 * DSIFN-CD: dsifn_cd256 sorted by name, first 7 train, last 3 test.
 * synthetic: cdkd's generator, 48 train / 16 test scenes of 128 x 128 (seed 0).
 
-Run (heavy: queue for a CPU slot, e.g. /work/cpu_slot.sh or flock on a shared lock):
+Run (heavy: one at a time, e.g. under flock on a shared lock file, or with OMP_NUM_THREADS=1):
     python tools/experiments/stkd_vs_baseline.py --methods seifnet stkd_official --datasets levir
 """
 import argparse
