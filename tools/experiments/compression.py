@@ -44,6 +44,9 @@ def _load(path, name):
     return module
 
 
+STKD_VS_BASELINE = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py'),
+                         'stkd_vs_baseline')
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--datasets', nargs='+', default=['levir'], choices=['levir', 'dsifn'])
@@ -92,23 +95,7 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None)
         dict(type='MultiImgPhotoMetricDistortion'),
         dict(type='RandomTemporalExchange', prob=0.5),
         dict(type='PackChangeInputs')]
-    test_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
-                     dict(type='PackChangeInputs')]
-
-    def dataset(split, pipeline):
-        prefix = dict(img_path_from=f'{split}/A', img_path_to=f'{split}/B',
-                      seg_map_path=f'{split}/label')
-        return dict(type='BiTemporalCDDataset', data_root=data_root, data_prefix=prefix,
-                    label_encoding='0_255', pipeline=pipeline)
-
-    cfg.train_dataloader = dict(batch_size=args.batch, num_workers=0, persistent_workers=False,
-                                sampler=dict(type='InfiniteSampler', shuffle=True),
-                                dataset=dataset('train', train_pipeline))
-    cfg.test_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
-                               sampler=dict(type='DefaultSampler', shuffle=False),
-                               dataset=dataset('test', test_pipeline))
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=10 ** 9)
+    STKD_VS_BASELINE.use_patch_splits(cfg, data_root, train_pipeline, args.batch, iters)
     cfg.optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
         type='AdamW', lr=args.lr, betas=(0.9, 0.999), weight_decay=0.01))
     warmup = max(1, iters // 10)
@@ -182,8 +169,7 @@ def main(argv=None):
     sys.path.insert(0, REPO)
     from cdkd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    prepare_data = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py'),
-                         'stkd_vs_baseline').prepare_data
+    prepare_data = STKD_VS_BASELINE.prepare_data
     start, results, bench = time.time(), {}, None
     tmp_root = tempfile.mkdtemp(prefix='cdkd_compression_')
 

@@ -129,6 +129,28 @@ def prepare_data(name, root, shared):
     return out
 
 
+def use_patch_splits(cfg, data_root, train_pipeline, batch, iters):
+    """Point ``cfg`` at the ``train``/``test`` patch splits of :func:`prepare_data` under
+    ``data_root``: iteration-based training for ``iters`` without validation, test on every patch."""
+    test_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
+                     dict(type='PackChangeInputs')]
+
+    def dataset(split, pipeline):
+        prefix = dict(img_path_from=f'{split}/A', img_path_to=f'{split}/B',
+                      seg_map_path=f'{split}/label')
+        return dict(type='BiTemporalCDDataset', data_root=data_root, data_prefix=prefix,
+                    label_encoding='0_255', pipeline=pipeline)
+
+    cfg.train_dataloader = dict(batch_size=batch, num_workers=0, persistent_workers=False,
+                                sampler=dict(type='InfiniteSampler', shuffle=True),
+                                dataset=dataset('train', train_pipeline))
+    cfg.test_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
+                               sampler=dict(type='DefaultSampler', shuffle=False),
+                               dataset=dataset('test', test_pipeline))
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=10 ** 9)
+
+
 def build_cfg(method, data_root, seed, args, work_dir):
     cfg = Config.fromfile(CONFIGS[method])
     detector = cfg.model.detector if cfg.model.type == 'STKDDistiller' else cfg.model
@@ -142,23 +164,7 @@ def build_cfg(method, data_root, seed, args, work_dir):
                          'pipeline')
     train_pipeline[crops[0]] = dict(type='MultiImgRandomCrop', crop_size=(args.crop, args.crop),
                                     cat_max_ratio=args.cat_max_ratio)
-    test_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
-                     dict(type='PackChangeInputs')]
-
-    def dataset(split, pipeline):
-        prefix = dict(img_path_from=f'{split}/A', img_path_to=f'{split}/B',
-                      seg_map_path=f'{split}/label')
-        return dict(type='BiTemporalCDDataset', data_root=data_root, data_prefix=prefix,
-                    label_encoding='0_255', pipeline=pipeline)
-
-    cfg.train_dataloader = dict(batch_size=args.batch, num_workers=0, persistent_workers=False,
-                                sampler=dict(type='InfiniteSampler', shuffle=True),
-                                dataset=dataset('train', train_pipeline))
-    cfg.test_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
-                               sampler=dict(type='DefaultSampler', shuffle=False),
-                               dataset=dataset('test', test_pipeline))
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters, val_interval=10 ** 9)
+    use_patch_splits(cfg, data_root, train_pipeline, args.batch, args.iters)
     warmup = max(1, args.iters // 10)
     cfg.optim_wrapper.optimizer.lr = args.lr
     cfg.param_scheduler = [
