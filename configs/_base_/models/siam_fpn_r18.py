@@ -25,8 +25,8 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         contract_dilation=True,
-        # Random init by default; for ImageNet weights:
-        # init_cfg=dict(type='Pretrained', checkpoint='/path/to/resnet18_v1c.pth')
+        # Random init here (synthetic data); the real-dataset configs set
+        # init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet18_v1c') (docs/pretrained.md)
         init_cfg=None),
     neck=dict(type='FeatureFusionNeck', policy='abs_diff'),
     decode_head=dict(
