@@ -47,6 +47,9 @@ def test_merge_of_parallel_arms_and_seeds(tmp_path):
     assert '| levir | student + cwd | 30.00 ± 8.16 | 15.00 ± 4.08 | [20.00, 30.00, 40.00]' in table
     assert table.count('OMP_NUM_THREADS=1 python tools/experiments/compression.py') == 3
     assert 'Deployed networks' not in table  # no invocation benchmarked
+    script.merge_reports([alone, cwd], out)  # seed 2 of the distilled arm did not run
+    assert '| levir | student + cwd (seeds 0, 1 only) | 25.00 ± 5.00 |' in open(out).read()
+    assert '| levir | student alone | 20.00 ± 8.16 |' in open(out).read()
 
 
 def test_merge_refuses_mismatched_or_duplicated_runs(tmp_path):

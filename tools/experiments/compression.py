@@ -161,7 +161,10 @@ def write_report(path, results, bench, args, minutes, command=None):
         '|---|---|---|---|---|---|']
     for (dataset, arm), runs in results.items():
         f1, iou = [r['F1'] for r in runs], [r['IoU'] for r in runs]
-        lines.append(f'| {dataset} | {arm} | {mean_std(f1)} | {mean_std(iou)} | '
+        seeds = [r['seed'] for r in runs if 'seed' in r]
+        only = f' (seeds {", ".join(map(str, seeds))} only)' if seeds and seeds != list(
+            args.seeds) else ''
+        lines.append(f'| {dataset} | {arm}{only} | {mean_std(f1)} | {mean_std(iou)} | '
                      f'[{", ".join(f"{100 * v:.2f}" for v in f1)}] | '
                      f'[{", ".join(f"{100 * v:.2f}" for v in iou)}] |')
     if bench:
