@@ -15,6 +15,8 @@ every arm.
 
 Run (heavy: one CPU slot, one thread):
     OMP_NUM_THREADS=1 python tools/experiments/compression.py
+or split over processes with --arms/--seeds/--out (and --bench-size 0 in all but one), then merge
+their JSONs: python tools/experiments/compression.py --from-json a.json b.json
 """
 import argparse
 import importlib.util
@@ -47,10 +49,17 @@ def _load(path, name):
 STKD_VS_BASELINE = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py'),
                          'stkd_vs_baseline')
 
+ARMS = ('teacher', 'alone', 'distilled')
+MERGE_KEYS = ('datasets', 'teacher_iters', 'iters', 'crop', 'batch', 'lr', 'distill')
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--datasets', nargs='+', default=['levir'], choices=['levir', 'dsifn'])
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    p.add_argument('--arms', nargs='+', default=list(ARMS), choices=list(ARMS),
+                   help='which arms this invocation runs (teacher: test it; alone / distilled: '
+                        'train the student per seed)')
     p.add_argument('--teacher-iters', type=int, default=800)
     p.add_argument('--teacher-checkpoint', metavar='PTH',
                    help='reuse a teacher this script trained (with the same --teacher-iters and '
@@ -60,9 +69,12 @@ def parse_args(argv=None):
     p.add_argument('--batch', type=int, default=4)
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (every run)')
     p.add_argument('--distill', default='cwd', choices=['cwd', 'kd'])
-    p.add_argument('--bench-size', type=int, default=256)
+    p.add_argument('--bench-size', type=int, default=256, help='benchmark input side (0: skip)')
     p.add_argument('--bench-scene', type=int, default=1024, help='scene side (0: skip)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')))
+    p.add_argument('--from-json', nargs='+', metavar='JSON',
+                   help='no training: merge the JSONs of earlier invocations (same settings, e.g. '
+                        'arms or seeds run in parallel) into one table and JSON at --out')
     p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/compression_cpu.md'))
     return p.parse_args(argv)
 
@@ -128,13 +140,14 @@ def mean_std(values):
     return f'{100 * np.mean(values):.2f} ± {100 * np.std(values):.2f}'
 
 
-def write_report(path, results, bench, args, minutes):
+def write_report(path, results, bench, args, minutes, command=None):
     from cdkd.utils.atomic_write import atomic_write_text
     bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'), 'teacher_student')
-    command = 'python tools/experiments/compression.py ' + ' '.join(sys.argv[1:])
+    command = command or 'OMP_NUM_THREADS=1 python tools/experiments/compression.py ' + ' '.join(
+        sys.argv[1:])
     lines = [
         '# Compression distillation (small CPU budget)', '',
-        f'Command: `OMP_NUM_THREADS=1 {command}` (one CPU thread); raw results: '
+        f'Command: `{command}` (one CPU thread each); raw results: '
         f'[{osp.basename(path)[:-3]}.json]({osp.basename(path)[:-3]}.json).', '',
         f'Teacher: Siamese ResNet-18 + FPN, {args.teacher_iters} iterations (seed 0). Student: '
         f'half-width ResNet-18 + FPN, {args.iters} iterations alone and distilled '
@@ -148,7 +161,10 @@ def write_report(path, results, bench, args, minutes):
         '|---|---|---|---|---|---|']
     for (dataset, arm), runs in results.items():
         f1, iou = [r['F1'] for r in runs], [r['IoU'] for r in runs]
-        lines.append(f'| {dataset} | {arm} | {mean_std(f1)} | {mean_std(iou)} | '
+        seeds = [r['seed'] for r in runs if 'seed' in r]
+        only = f' (seeds {", ".join(map(str, seeds))} only)' if seeds and seeds != list(
+            args.seeds) else ''
+        lines.append(f'| {dataset} | {arm}{only} | {mean_std(f1)} | {mean_std(iou)} | '
                      f'[{", ".join(f"{100 * v:.2f}" for v in f1)}] | '
                      f'[{", ".join(f"{100 * v:.2f}" for v in iou)}] |')
     if bench:
@@ -156,17 +172,64 @@ def write_report(path, results, bench, args, minutes):
                   f'{args.bench_size} inputs, one CPU thread on the shared machine (other jobs '
                   'running: the ratios are the reading, not the absolute times):', '']
         lines += bench_tool.markdown_table(bench, args.bench_size, 4)
-    lines += ['', f'Total wall time: {minutes:.1f} min.', '']
+    lines += ['', f'Total wall time: {minutes:.1f} min (summed over invocations).', '']
     atomic_write_text(path, '\n'.join(lines))
     atomic_write_text(path[:-3] + '.json', json.dumps(dict(
         command=command, args={k: v for k, v in vars(args).items()},
-        results={f'{d}/{a}': runs for (d, a), runs in results.items()}, benchmark=bench),
-        indent=1))
+        results={f'{d}/{a}': runs for (d, a), runs in results.items()}, benchmark=bench,
+        minutes=minutes), indent=1))
+
+
+def merge_reports(paths, out):
+    """Rebuild the table and JSON at ``out`` from the JSONs of earlier invocations."""
+    raws = []
+    for path in paths:
+        with open(path) as f:
+            raw = json.load(f)
+        if 'minutes' not in raw:
+            raise ValueError(f'{path}: not a JSON written by this script (no "minutes")')
+        raws.append(raw)
+    for path, raw in zip(paths[1:], raws[1:]):
+        other = [k for k in MERGE_KEYS if raw['args'][k] != raws[0]['args'][k]]
+        if other:
+            raise ValueError(f'{path} was run with other settings than {paths[0]}: ' + ', '.join(
+                f'{k} {raw["args"][k]!r} vs {raws[0]["args"][k]!r}' for k in other))
+    benches = [raw['benchmark'] for raw in raws if raw['benchmark']]
+    if len(benches) > 1:
+        raise ValueError(f'{len(benches)} of {paths} hold a benchmark: run it in one only')
+    results = {}
+    for raw in raws:
+        for key, runs in raw['results'].items():
+            have = results.setdefault(key, [])
+            seeds = {r.get('seed') for r in have}
+            clash = [r.get('seed') for r in runs if r.get('seed') in seeds]
+            if clash:
+                raise ValueError(f'{key} seed(s) {clash} appear in more than one of {paths}')
+            have.extend(runs)
+    arm_order = {a: i for i, a in enumerate(('teacher', 'student alone', 'student +'))}
+    results = {tuple(key.split('/', 1)): sorted(runs, key=lambda r: r.get('seed', -1))
+               for key, runs in sorted(results.items(), key=lambda kv: (
+                   kv[0].split('/')[0], min(i for a, i in arm_order.items()
+                                            if kv[0].split('/', 1)[1].startswith(a))))}
+    args = argparse.Namespace(**raws[0]['args'])
+    args.seeds = sorted({s for raw in raws for s in raw['args']['seeds']})
+    args.arms = [a for a in ARMS if any(a in raw['args'].get('arms', ARMS) for raw in raws)]
+    bench_args = next((raw['args'] for raw in raws if raw['benchmark']), None)
+    if bench_args:
+        args.bench_size = bench_args['bench_size']
+    command = ' ; '.join([raw['command'] for raw in raws] + [
+        'python tools/experiments/compression.py ' + ' '.join(sys.argv[1:])])
+    write_report(out, results, benches[0] if benches else None, args,
+                 sum(raw['minutes'] for raw in raws), command)
 
 
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, REPO)
+    if args.from_json:
+        merge_reports(args.from_json, args.out)
+        print(open(args.out).read())
+        return
     from cdkd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     prepare_data = STKD_VS_BASELINE.prepare_data
@@ -184,13 +247,18 @@ def main(argv=None):
                 raise ValueError('--teacher-checkpoint serves one dataset')
             teacher_ckpt = args.teacher_checkpoint or osp.join(
                 work, f'iter_{args.teacher_iters}.pth')
-            results[(dataset, 'teacher (R18 FPN)')] = [run(build_cfg(
-                TEACHER, data_root, 0, args.teacher_iters, args, work),
-                args.teacher_checkpoint)]
-            log(f'{dataset} teacher: {results[(dataset, "teacher (R18 FPN)")][0]}')
+            if 'teacher' in args.arms:
+                results[(dataset, 'teacher (R18 FPN)')] = [run(build_cfg(
+                    TEACHER, data_root, 0, args.teacher_iters, args, work),
+                    args.teacher_checkpoint)]
+                log(f'{dataset} teacher: {results[(dataset, "teacher (R18 FPN)")][0]}')
+            elif not args.teacher_checkpoint and 'distilled' in args.arms:
+                raise ValueError('--arms without teacher needs --teacher-checkpoint')
+            arms = [(name, ckpt) for key, name, ckpt in (
+                ('alone', 'student alone', None),
+                ('distilled', f'student + {args.distill}', teacher_ckpt)) if key in args.arms]
             for seed in args.seeds:
-                for arm, ckpt in (('student alone', None), (f'student + {args.distill}',
-                                                            teacher_ckpt)):
+                for arm, ckpt in arms:
                     work_dir = osp.join(tmp_root, 'work', f'{dataset}_{arm[:9]}_{seed}'
                                         .replace(' ', '_'))
                     metrics = run(build_cfg(STUDENT, data_root, seed, args.iters, args,
@@ -199,11 +267,13 @@ def main(argv=None):
                     log(f'{dataset} {arm} seed {seed}: F1 {100 * metrics["F1"]:.2f} '
                         f'IoU {100 * metrics["IoU"]:.2f}')
                     write_report(args.out, results, bench, args, (time.time() - start) / 60)
-        bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'),
-                           'teacher_student')
-        nets = {name: bench_tool.load_network(cfg) for name, cfg in
-                (('teacher (R18 FPN)', TEACHER), ('student (R18-half FPN)', STUDENT))}
-        bench = bench_tool.compare(nets, size=args.bench_size, batch=4, scene=args.bench_scene)
+        if args.bench_size:
+            bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'),
+                               'teacher_student')
+            nets = {name: bench_tool.load_network(cfg) for name, cfg in
+                    (('teacher (R18 FPN)', TEACHER), ('student (R18-half FPN)', STUDENT))}
+            bench = bench_tool.compare(nets, size=args.bench_size, batch=4,
+                                       scene=args.bench_scene)
         write_report(args.out, results, bench, args, (time.time() - start) / 60)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)

@@ -1,0 +1,78 @@
+"""tools/experiments/compression.py --from-json: the JSONs of invocations that ran different arms
+or seeds in parallel merge into one table (arms in order, seeds sorted, one benchmark); runs with
+other settings, duplicated seeds or two benchmarks are refused."""
+import json
+
+import pytest
+
+from tests.test_tools.test_compression_tools import load_tool
+
+SCRIPT = 'tools/experiments/compression.py'
+BENCH = {'teacher (R18 FPN)': dict(params=12.75e6, flops=6.3e9, latency_ms=180.0,
+                                   throughput_pairs_s=5.0, latency_speedup=1.0,
+                                   throughput_speedup=1.0)}
+
+
+def invocation(script, tmp_path, name, argv, results, bench=None, minutes=1.0):
+    """Write the report one invocation of the script would write after these runs."""
+    args = script.parse_args(argv + ['--out', str(tmp_path / f'{name}.md')])
+    script.write_report(args.out, results, bench, args, minutes)
+    return str(tmp_path / f'{name}.json')
+
+
+def runs(*f1s, first_seed=0):
+    return [dict(F1=f1, IoU=f1 / 2, seed=first_seed + i) for i, f1 in enumerate(f1s)]
+
+
+def test_merge_of_parallel_arms_and_seeds(tmp_path):
+    script = load_tool(SCRIPT)
+    common = ['--iters', '9', '--teacher-checkpoint', 'teacher.pth']
+    alone = invocation(script, tmp_path, 'alone', common + ['--arms', 'teacher', 'alone'], {
+        ('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.3)],
+        ('levir', 'student alone'): runs(0.1, 0.2, 0.3)}, minutes=2.0)
+    cwd_late = invocation(script, tmp_path, 'cwd2', common + ['--arms', 'distilled', '--seeds',
+                                                             '2', '--bench-size', '0'],
+                          {('levir', 'student + cwd'): runs(0.4, first_seed=2)})
+    cwd = invocation(script, tmp_path, 'cwd', common + ['--arms', 'distilled', '--seeds', '0',
+                                                        '1', '--bench-size', '0'],
+                     {('levir', 'student + cwd'): runs(0.2, 0.3)})
+    out = str(tmp_path / 'merged.md')
+    script.merge_reports([cwd_late, alone, cwd], out)
+    merged = json.load(open(out[:-3] + '.json'))
+    assert list(merged['results']) == ['levir/teacher (R18 FPN)', 'levir/student alone',
+                                       'levir/student + cwd']
+    assert [r['seed'] for r in merged['results']['levir/student + cwd']] == [0, 1, 2]
+    assert merged['args']['seeds'] == [0, 1, 2] and merged['minutes'] == 4.0
+    table = open(out).read()
+    assert '| levir | student + cwd | 30.00 ± 8.16 | 15.00 ± 4.08 | [20.00, 30.00, 40.00]' in table
+    assert table.count('OMP_NUM_THREADS=1 python tools/experiments/compression.py') == 3
+    assert 'Deployed networks' not in table  # no invocation benchmarked
+    script.merge_reports([alone, cwd], out)  # seed 2 of the distilled arm did not run
+    assert '| levir | student + cwd (seeds 0, 1 only) | 25.00 ± 5.00 |' in open(out).read()
+    assert '| levir | student alone | 20.00 ± 8.16 |' in open(out).read()
+
+
+def test_merge_refuses_mismatched_or_duplicated_runs(tmp_path):
+    script = load_tool(SCRIPT)
+    base = ['--arms', 'alone', '--bench-size', '0']
+    a = invocation(script, tmp_path, 'a', base + ['--iters', '9'],
+                   {('levir', 'student alone'): runs(0.1)})
+    other = invocation(script, tmp_path, 'other', base + ['--iters', '10', '--seeds', '1'],
+                       {('levir', 'student alone'): runs(0.1, first_seed=1)})
+    with pytest.raises(ValueError, match='iters 10 vs 9'):
+        script.merge_reports([a, other], str(tmp_path / 'm.md'))
+    same_seed = invocation(script, tmp_path, 'same', base + ['--iters', '9'],
+                           {('levir', 'student alone'): runs(0.2)})
+    with pytest.raises(ValueError, match=r'seed\(s\) \[0\] appear in more than one'):
+        script.merge_reports([a, same_seed], str(tmp_path / 'm.md'))
+    b1 = invocation(script, tmp_path, 'b1', ['--arms', 'alone', '--iters', '9'],
+                    {('levir', 'student alone'): runs(0.1)}, bench=BENCH)
+    b2 = invocation(script, tmp_path, 'b2', ['--arms', 'alone', '--iters', '9', '--seeds', '1'],
+                    {('levir', 'student alone'): runs(0.1, first_seed=1)}, bench=BENCH)
+    with pytest.raises(ValueError, match='hold a benchmark'):
+        script.merge_reports([b1, b2], str(tmp_path / 'm.md'))
+    c = invocation(script, tmp_path, 'c', base + ['--iters', '9', '--seeds', '1'],
+                   {('levir', 'student alone'): runs(0.3, first_seed=1)})
+    script.merge_reports([b1, c], str(tmp_path / 'ok.md'))
+    assert '| teacher (R18 FPN) | 12.75 | 6.30 | 180.0 | 5.00 |' in open(tmp_path / 'ok.md').read()
+    assert not (tmp_path / 'm.md').exists()
