@@ -12,7 +12,6 @@ import json
 import math
 import os
 import os.path as osp
-import random
 import re
 import shutil
 import tempfile
@@ -23,12 +22,12 @@ import cv2
 import numpy as np
 
 from cdkd.utils.georef import overlap_fraction, read_georef
+from .tile_split import SPLITS, balanced_split, split_assignment
 from .transforms.loading import read_image
 
 SCENE_RE = re.compile(r'^(?P<base>.+)_(?P<role>[ABDE])\.(?P<ext>tif|tiff|png)$', re.IGNORECASE)
 ROLE_FOLDERS = dict(A='A', B='B', D='C', E='Label')
 MANIFEST = 'preprocess_manifest.json'
-SPLITS = ('train', 'val', 'test')
 
 
 class SceneAlignmentError(ValueError):
@@ -264,65 +263,6 @@ def box_overlap(a: Sequence[float], b: Sequence[float]) -> float:
         return 0.0
     smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
     return w * h / smaller if smaller > 0 else 0.0
-
-
-def split_assignment(keys: Sequence[str], ratios: Sequence[float], seed: int) -> Dict[str, str]:
-    """Random split: shuffle ``keys`` with ``seed``, assign round(n r_train) to train,
-    round(n r_val) to val, the rest to test."""
-    keys = sorted(keys)
-    random.Random(seed).shuffle(keys)
-    n_train = int(round(len(keys) * ratios[0]))
-    n_val = min(int(round(len(keys) * ratios[1])), len(keys) - n_train)
-    return {
-        k: SPLITS[0] if i < n_train else SPLITS[1] if i < n_train + n_val else SPLITS[2]
-        for i, k in enumerate(keys)
-    }
-
-
-def balanced_split(units: Sequence[Tuple[str, int, int]], ratios: Sequence[float],
-                   seed: int) -> Dict[str, str]:
-    """The official greedy split: ``units`` = (key, changed pixels, pixels), shuffled with
-    ``numpy.random.RandomState(seed)``; each unit goes where the sum over the held-out splits
-    (val, and test if its ratio > 0) of |count share - ratio| + |changed share - overall changed
-    share| is smallest; ties go to the held-out split furthest below its ratio, else train."""
-    units = list(units)
-    np.random.RandomState(seed).shuffle(units)
-    total_fg, total_pix = sum(u[1] for u in units), sum(u[2] for u in units)
-    target_fg = total_fg / total_pix if total_pix else 0.0
-    held = [s for s, r in zip(SPLITS[1:], ratios[1:]) if r > 0]
-    ratio = dict(zip(SPLITS, ratios))
-    count = {s: 0 for s in SPLITS}
-    fg = {s: 0 for s in SPLITS}
-    pix = {s: 0 for s in SPLITS}
-
-    def objective(n):
-        return sum(abs(count[s] / n - ratio[s]) + abs((fg[s] / pix[s] if pix[s] else 0.0) -
-                                                      target_fg) for s in held)
-
-    assignment = {}
-    for key, u_fg, u_pix in units:
-        n = sum(count.values()) + 1
-        scores = {}
-        for s in ('train', ) + tuple(held):
-            count[s] += 1
-            fg[s] += u_fg
-            pix[s] += u_pix
-            scores[s] = objective(n)
-            count[s] -= 1
-            fg[s] -= u_fg
-            pix[s] -= u_pix
-        best = min(scores.values())
-        tied = [s for s in scores if scores[s] == best]
-        if len(tied) == 1:
-            choice = tied[0]
-        else:
-            below = [s for s in held if s in tied and (count[s] + 1) / n < ratio[s]]
-            choice = min(below, key=lambda s: (count[s] + 1) / n - ratio[s]) if below else 'train'
-        assignment[key] = choice
-        count[choice] += 1
-        fg[choice] += u_fg
-        pix[choice] += u_pix
-    return assignment
 
 
 def _write(path: str, img: np.ndarray):
