@@ -18,7 +18,7 @@ from cdkd.utils import check_loader_data, load_run_config, register_all_modules
 from cdkd.utils.dist import configure_cpu_distributed
 from cdkd.utils.run_config import latest_checkpoint
 from cdkd.utils.pretrained import (PretrainedWeightsUnavailable, check_pretrained_weights,
-                                   drop_pretrained_inits)
+                                   drop_pretrained_inits, inline_model_files)
 from cdkd.utils.train_options import (AMP_DTYPES, amp_unavailable_reason, enable_amp,
                                       to_channels_last)
 
@@ -72,6 +72,7 @@ def apply_device_options(cfg, args) -> None:
 
 def prepare_pretrained(cfg, no_pretrained: bool) -> None:
     """Drop the Pretrained inits (--no-pretrained) or make sure their files are here."""
+    inline_model_files(cfg.model)  # a student named by cfg_path: its inits are seen too
     if no_pretrained:
         dropped = drop_pretrained_inits(cfg.model)
         print_log(f'--no-pretrained: {dropped} Pretrained init(s) dropped, training from random '

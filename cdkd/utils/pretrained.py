@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 import mmengine
 import torch
+from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import (CheckpointLoader, get_deprecated_model_names,
                                         get_external_models, load_from_http)
@@ -126,13 +127,43 @@ def register_pretrained_schemes() -> None:
                                      force=True)
 
 
+def is_trained_model_spec(cfg: Any) -> bool:
+    """``dict(cfg_path=..., checkpoint=...)`` / ``dict(model=..., checkpoint=...)``: a frozen
+    teacher whose weights come from its checkpoint, never from its Pretrained inits."""
+    return isinstance(cfg, dict) and 'checkpoint' in cfg and bool({'cfg_path', 'model'} & set(cfg))
+
+
+def inline_model_files(cfg: Any) -> int:
+    """Replace, in place, every ``dict(cfg_path=<config file>)`` sub-model (mmrazor's way to name
+    a distiller's student) by that file's ``model``, so its Pretrained inits are checked early and
+    ``--no-pretrained`` drops them. Returns how many were inlined."""
+    inlined = 0
+    if isinstance(cfg, dict):
+        for k in list(cfg):
+            v = cfg[k]
+            if isinstance(v, dict) and set(v) == {'cfg_path'}:
+                if not osp.isfile(v['cfg_path']):
+                    raise FileNotFoundError(f'{k}: config {v["cfg_path"]!r} not found')
+                cfg[k] = Config.fromfile(v['cfg_path']).model
+                inlined += 1 + inline_model_files(cfg[k])
+            elif not is_trained_model_spec(v):
+                inlined += inline_model_files(v)
+    elif isinstance(cfg, (list, tuple)):
+        for v in cfg:
+            inlined += inline_model_files(v)
+    return inlined
+
+
 def find_pretrained_inits(cfg: Any, key: str = 'model') -> List[PretrainedSpec]:
     """Every ``type='Pretrained'`` init in a (model) config, with its config path.
 
     Follows nested dicts and lists, so distillers' teacher/student sub-models and GOLD's several
-    encoders are all found; ``init_cfg`` may be one dict or a list of them.
+    encoders are all found; ``init_cfg`` may be one dict or a list of them. Teachers loaded from
+    a checkpoint (:func:`is_trained_model_spec`) are skipped: their ImageNet weights are not used.
     """
     found = []
+    if is_trained_model_spec(cfg):
+        return found
     if isinstance(cfg, dict):
         for k, v in cfg.items():
             sub = f'{key}.{k}'

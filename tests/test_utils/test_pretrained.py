@@ -246,3 +246,33 @@ def test_unknown_checkpoint_name_is_a_clear_error(hub):
     with pytest.raises(PretrainedWeightsUnavailable, match='resnet77') as err:
         check_pretrained_weights(cfg)
     assert 'known names' in str(err.value) and 'resnet50' in str(err.value)
+
+
+def test_student_named_by_cfg_path_is_inlined_checked_and_dropped(tmp_path, hub):
+    student_file = tmp_path / 'student.py'
+    student_file.write_text(
+        "model = dict(type='ChangeDetector', backbone=dict(type='ResNet', init_cfg=dict("
+        "type='Pretrained', checkpoint='torchvision://resnet18')))\n")
+    teacher_backbone = dict(type='ResNet', init_cfg=dict(
+        type='Pretrained', checkpoint='open-mmlab://resnet50_v1c'))
+    model = dict(type='TeacherStudentDistiller',
+                 architecture=dict(cfg_path=str(student_file)),
+                 teacher=[dict(model=dict(backbone=teacher_backbone), checkpoint='/t.pth')])
+    assert find_pretrained_inits(model) == []  # the student hides behind its file
+    assert pretrained.inline_model_files(model) == 1
+    assert model['architecture']['backbone']['type'] == 'ResNet'
+    # the teacher's weights come from its checkpoint: its ImageNet init is neither required ...
+    assert [f.key for f in find_pretrained_inits(model)] == [
+        'model.architecture.backbone.init_cfg']
+    with pytest.raises(PretrainedWeightsUnavailable) as err:
+        check_pretrained_weights(model)
+    assert 'model.architecture.backbone.init_cfg.checkpoint' in str(err.value)
+    assert 'resnet50_v1c' not in str(err.value)
+    # ... nor touched by --no-pretrained's inlining
+    assert drop_pretrained_inits(model['architecture']) == 1
+    assert find_pretrained_inits(model) == []
+
+
+def test_inlining_names_a_missing_student_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match='architecture.*nowhere.py'):
+        pretrained.inline_model_files(dict(architecture=dict(cfg_path=str(tmp_path / 'nowhere.py'))))
