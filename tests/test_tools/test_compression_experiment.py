@@ -76,3 +76,42 @@ def test_merge_refuses_mismatched_or_duplicated_runs(tmp_path):
     script.merge_reports([b1, c], str(tmp_path / 'ok.md'))
     assert '| teacher (R18 FPN) | 12.75 | 6.30 | 180.0 | 5.00 |' in open(tmp_path / 'ok.md').read()
     assert not (tmp_path / 'm.md').exists()
+
+
+def test_teacher_curve_options(tmp_path):
+    """--teacher-eval-interval tests and checkpoints the teacher every N iterations and records
+    the curve in the table; --teacher-work-dir keeps its checkpoints and never overwrites any."""
+    script = load_tool(SCRIPT)
+    with pytest.raises(SystemExit):  # 300 does not divide 1000
+        script.parse_args(['--teacher-iters', '1000', '--teacher-eval-interval', '300'])
+    with pytest.raises(SystemExit):  # trains a teacher and reuses one
+        script.parse_args(['--teacher-work-dir', str(tmp_path), '--teacher-checkpoint', 'a.pth'])
+    args = script.parse_args(['--teacher-iters', '1000', '--teacher-eval-interval', '250'])
+    cfg = script.build_cfg(script.TEACHER, str(tmp_path), 0, 1000, args, str(tmp_path / 'w'),
+                           eval_interval=250)
+    assert cfg.train_cfg.val_interval == 250 and cfg.default_hooks.checkpoint.interval == 250
+    assert cfg.val_cfg.type == 'ValLoop' and cfg.val_evaluator == cfg.test_evaluator
+    assert cfg.val_dataloader.dataset.data_prefix.img_path_from == 'test/A'
+    plain = script.build_cfg(script.TEACHER, str(tmp_path), 0, 1000, args, str(tmp_path / 'w'))
+    assert plain.val_cfg is None and plain.default_hooks.checkpoint.interval == 1000
+
+    hook = script.CurveHook()
+    for it, f1 in ((250, 0.25), (500, 0.5)):
+        hook.after_val_epoch(type('Runner', (), dict(iter=it))(), dict(F1=f1, IoU=f1 / 2, OA=1.))
+    assert hook.points == [dict(iter=250, F1=0.25, IoU=0.125), dict(iter=500, F1=0.5, IoU=0.25)]
+    out = str(tmp_path / 'curve.md')
+    script.write_report(out, {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.25,
+                                                                     curve=hook.points)]},
+                        None, args, 1.0)
+    assert ('levir teacher (R18 FPN), tested during its training (F1 / IoU, %): 250 it 25.00 / '
+            '12.50, 500 it 50.00 / 25.00.') in open(out).read()
+    assert json.load(open(out[:-3] + '.json'))['results']['levir/teacher (R18 FPN)'][0][
+        'curve'][1]['iter'] == 500
+
+    kept = tmp_path / 'teacher'
+    kept.mkdir()
+    (kept / 'iter_1000.pth').write_bytes(b'trained')
+    with pytest.raises(FileExistsError, match='already holds checkpoints'):
+        script.main(['--teacher-work-dir', str(kept), '--arms', 'teacher', '--bench-size', '0',
+                     '--out', str(tmp_path / 'x.md')])
+    assert (kept / 'iter_1000.pth').read_bytes() == b'trained'
