@@ -115,3 +115,30 @@ def test_teacher_curve_options(tmp_path):
         script.main(['--teacher-work-dir', str(kept), '--arms', 'teacher', '--bench-size', '0',
                      '--out', str(tmp_path / 'x.md')])
     assert (kept / 'iter_1000.pth').read_bytes() == b'trained'
+
+
+def test_merge_of_cwd_and_kd_arms(tmp_path):
+    """The arm names the distillation loss, so the JSONs of a cwd and a kd run merge into one
+    table; the other settings must still agree."""
+    script = load_tool(SCRIPT)
+    common = ['--iters', '9', '--teacher-checkpoint', 'teacher.pth', '--bench-size', '0']
+    alone = invocation(script, tmp_path, 'alone', common + ['--arms', 'alone'],
+                       {('levir', 'student alone'): runs(0.1, 0.2, 0.3)})
+    cwd = invocation(script, tmp_path, 'cwd', common + ['--arms', 'distilled'],
+                     {('levir', 'student + cwd'): runs(0.2, 0.3, 0.4)})
+    kd = invocation(script, tmp_path, 'kd', common + ['--arms', 'distilled', '--distill', 'kd'],
+                    {('levir', 'student + kd'): runs(0.3, 0.4, 0.5)})
+    out = str(tmp_path / 'merged.md')
+    script.merge_reports([kd, alone, cwd], out)
+    merged = json.load(open(out[:-3] + '.json'))
+    assert list(merged['results']) == ['levir/student alone', 'levir/student + cwd',
+                                       'levir/student + kd']
+    assert merged['args']['distill'] == 'cwd, kd'
+    table = open(out).read()
+    assert 'alone and distilled (cwd, kd)' in table
+    assert '| levir | student + kd | 40.00 ± 8.16 |' in table
+    other = invocation(script, tmp_path, 'kd9', ['--iters', '10', '--arms', 'distilled',
+                                                 '--distill', 'kd', '--teacher-checkpoint', 't'],
+                       {('levir', 'student + kd'): runs(0.3)})
+    with pytest.raises(ValueError, match='iters 10 vs 9'):
+        script.merge_reports([cwd, other], str(tmp_path / 'm.md'))

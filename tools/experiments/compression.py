@@ -56,7 +56,8 @@ STKD_VS_BASELINE = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py')
                          'stkd_vs_baseline')
 
 ARMS = ('teacher', 'alone', 'distilled')
-MERGE_KEYS = ('datasets', 'teacher_iters', 'iters', 'crop', 'batch', 'lr', 'distill')
+MERGE_KEYS = ('datasets', 'teacher_iters', 'iters', 'crop', 'batch', 'lr')  # the arm names the
+# distillation loss ('student + cwd' / 'student + kd'): JSONs of both merge into one table
 
 
 def parse_args(argv=None):
@@ -259,10 +260,12 @@ def merge_reports(paths, out):
     results = {tuple(key.split('/', 1)): sorted(runs, key=lambda r: r.get('seed', -1))
                for key, runs in sorted(results.items(), key=lambda kv: (
                    kv[0].split('/')[0], min(i for a, i in arm_order.items()
-                                            if kv[0].split('/', 1)[1].startswith(a))))}
+                                            if kv[0].split('/', 1)[1].startswith(a)), kv[0]))}
     args = argparse.Namespace(**raws[0]['args'])
     args.seeds = sorted({s for raw in raws for s in raw['args']['seeds']})
     args.arms = [a for a in ARMS if any(a in raw['args'].get('arms', ARMS) for raw in raws)]
+    args.distill = ', '.join(sorted({raw['args']['distill'] for raw in raws if 'distilled' in raw[
+        'args'].get('arms', ARMS)} or {raws[0]['args']['distill']}))
     bench_args = next((raw['args'] for raw in raws if raw['benchmark']), None)
     if bench_args:
         args.bench_size = bench_args['bench_size']
