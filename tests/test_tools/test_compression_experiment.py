@@ -142,3 +142,33 @@ def test_merge_of_cwd_and_kd_arms(tmp_path):
                        {('levir', 'student + kd'): runs(0.3)})
     with pytest.raises(ValueError, match='iters 10 vs 9'):
         script.merge_reports([cwd, other], str(tmp_path / 'm.md'))
+
+
+def test_merge_compares_only_the_settings_of_the_arms_run(tmp_path):
+    """A teacher-only JSON (trained with its own --teacher-iters, the default student --iters)
+    merges with student runs at other --iters; its --teacher-iters must still match the
+    distilled runs', and its default seeds do not enter the table's."""
+    script = load_tool(SCRIPT)
+    teacher = invocation(script, tmp_path, 'teacher', ['--arms', 'teacher', '--teacher-iters',
+                                                       '40', '--bench-size', '0'],
+                         {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.3)]})
+    student = ['--teacher-checkpoint', 't.pth', '--iters', '9', '--seeds', '1', '--bench-size',
+               '0', '--arms']
+    alone = invocation(script, tmp_path, 'alone', student + ['alone'],
+                       {('levir', 'student alone'): runs(0.1, first_seed=1)})
+    cwd = invocation(script, tmp_path, 'cwd', student + ['distilled', '--teacher-iters', '40'],
+                     {('levir', 'student + cwd'): runs(0.2, first_seed=1)})
+    out = str(tmp_path / 'merged.md')
+    script.merge_reports([teacher, alone, cwd], out)
+    merged = json.load(open(out[:-3] + '.json'))['args']
+    assert (merged['teacher_iters'], merged['iters'], merged['seeds']) == (40, 9, [1])
+    assert 'ResNet-18 + FPN, 40 iterations (seed 0)' in open(out).read()
+    cwd_800 = invocation(script, tmp_path, 'cwd800', student + ['distilled'],
+                         {('levir', 'student + cwd'): runs(0.2, first_seed=1)})
+    with pytest.raises(ValueError, match='teacher_iters 800 vs 40'):
+        script.merge_reports([teacher, alone, cwd_800], str(tmp_path / 'm.md'))
+    teacher_crop = invocation(script, tmp_path, 'tc', ['--arms', 'teacher', '--teacher-iters',
+                                                       '40', '--crop', '32'],
+                              {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.3)]})
+    with pytest.raises(ValueError, match='crop 64 vs 32'):
+        script.merge_reports([teacher_crop, alone], str(tmp_path / 'm.md'))

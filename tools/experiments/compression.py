@@ -56,8 +56,11 @@ STKD_VS_BASELINE = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py')
                          'stkd_vs_baseline')
 
 ARMS = ('teacher', 'alone', 'distilled')
-MERGE_KEYS = ('datasets', 'teacher_iters', 'iters', 'crop', 'batch', 'lr')  # the arm names the
-# distillation loss ('student + cwd' / 'student + kd'): JSONs of both merge into one table
+# settings that JSONs merged into one table must share, by the arms each JSON ran (a teacher-only
+# run has no student --iters; the arm names the distillation loss, so cwd and kd runs merge)
+MERGE_KEYS = dict(teacher=('datasets', 'crop', 'batch', 'lr', 'teacher_iters'),
+                  alone=('datasets', 'crop', 'batch', 'lr', 'iters'),
+                  distilled=('datasets', 'crop', 'batch', 'lr', 'teacher_iters', 'iters'))
 
 
 def parse_args(argv=None):
@@ -239,11 +242,13 @@ def merge_reports(paths, out):
         if 'minutes' not in raw:
             raise ValueError(f'{path}: not a JSON written by this script (no "minutes")')
         raws.append(raw)
-    for path, raw in zip(paths[1:], raws[1:]):
-        other = [k for k in MERGE_KEYS if raw['args'][k] != raws[0]['args'][k]]
-        if other:
-            raise ValueError(f'{path} was run with other settings than {paths[0]}: ' + ', '.join(
-                f'{k} {raw["args"][k]!r} vs {raws[0]["args"][k]!r}' for k in other))
+    keys = [{k for arm in raw['args'].get('arms', ARMS) for k in MERGE_KEYS[arm]} for raw in raws]
+    for key in dict.fromkeys(k for arm in ARMS for k in MERGE_KEYS[arm]):
+        have = [(path, raw['args']) for path, raw, k in zip(paths, raws, keys) if key in k]
+        for path, args in have[1:]:
+            if args[key] != have[0][1][key]:
+                raise ValueError(f'{path} was run with other settings than {have[0][0]}: '
+                                 f'{key} {args[key]!r} vs {have[0][1][key]!r}')
     benches = [raw['benchmark'] for raw in raws if raw['benchmark']]
     if len(benches) > 1:
         raise ValueError(f'{len(benches)} of {paths} hold a benchmark: run it in one only')
@@ -262,7 +267,11 @@ def merge_reports(paths, out):
                    kv[0].split('/')[0], min(i for a, i in arm_order.items()
                                             if kv[0].split('/', 1)[1].startswith(a)), kv[0]))}
     args = argparse.Namespace(**raws[0]['args'])
-    args.seeds = sorted({s for raw in raws for s in raw['args']['seeds']})
+    for key in ('teacher_iters', 'iters'):  # from a JSON that ran an arm they apply to
+        setattr(args, key, next((raw['args'][key] for raw, k in zip(raws, keys) if key in k),
+                                getattr(args, key)))
+    students = [raw for raw in raws if {'alone', 'distilled'} & set(raw['args'].get('arms', ARMS))]
+    args.seeds = sorted({s for raw in students or raws for s in raw['args']['seeds']})
     args.arms = [a for a in ARMS if any(a in raw['args'].get('arms', ARMS) for raw in raws)]
     args.distill = ', '.join(sorted({raw['args']['distill'] for raw in raws if 'distilled' in raw[
         'args'].get('arms', ARMS)} or {raws[0]['args']['distill']}))
