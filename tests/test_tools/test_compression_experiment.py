@@ -76,3 +76,99 @@ def test_merge_refuses_mismatched_or_duplicated_runs(tmp_path):
     script.merge_reports([b1, c], str(tmp_path / 'ok.md'))
     assert '| teacher (R18 FPN) | 12.75 | 6.30 | 180.0 | 5.00 |' in open(tmp_path / 'ok.md').read()
     assert not (tmp_path / 'm.md').exists()
+
+
+def test_teacher_curve_options(tmp_path):
+    """--teacher-eval-interval tests and checkpoints the teacher every N iterations and records
+    the curve in the table; --teacher-work-dir keeps its checkpoints and never overwrites any."""
+    script = load_tool(SCRIPT)
+    with pytest.raises(SystemExit):  # 300 does not divide 1000
+        script.parse_args(['--teacher-iters', '1000', '--teacher-eval-interval', '300'])
+    with pytest.raises(SystemExit):  # trains a teacher and reuses one
+        script.parse_args(['--teacher-work-dir', str(tmp_path), '--teacher-checkpoint', 'a.pth'])
+    args = script.parse_args(['--teacher-iters', '1000', '--teacher-eval-interval', '250'])
+    cfg = script.build_cfg(script.TEACHER, str(tmp_path), 0, 1000, args, str(tmp_path / 'w'),
+                           eval_interval=250)
+    assert cfg.train_cfg.val_interval == 250 and cfg.default_hooks.checkpoint.interval == 250
+    assert cfg.val_cfg.type == 'ValLoop' and cfg.val_evaluator == cfg.test_evaluator
+    assert cfg.val_dataloader.dataset.data_prefix.img_path_from == 'test/A'
+    plain = script.build_cfg(script.TEACHER, str(tmp_path), 0, 1000, args, str(tmp_path / 'w'))
+    assert plain.val_cfg is None and plain.default_hooks.checkpoint.interval == 1000
+
+    hook = script.CurveHook()
+    for it, f1 in ((250, 0.25), (500, 0.5)):
+        hook.after_val_epoch(type('Runner', (), dict(iter=it))(), dict(F1=f1, IoU=f1 / 2, OA=1.))
+    assert hook.points == [dict(iter=250, F1=0.25, IoU=0.125), dict(iter=500, F1=0.5, IoU=0.25)]
+    out = str(tmp_path / 'curve.md')
+    script.write_report(out, {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.25,
+                                                                     curve=hook.points)]},
+                        None, args, 1.0)
+    assert ('levir teacher (R18 FPN), tested during its training (F1 / IoU, %): 250 it 25.00 / '
+            '12.50, 500 it 50.00 / 25.00.') in open(out).read()
+    assert json.load(open(out[:-3] + '.json'))['results']['levir/teacher (R18 FPN)'][0][
+        'curve'][1]['iter'] == 500
+
+    kept = tmp_path / 'teacher'
+    kept.mkdir()
+    (kept / 'iter_1000.pth').write_bytes(b'trained')
+    with pytest.raises(FileExistsError, match='already holds checkpoints'):
+        script.main(['--teacher-work-dir', str(kept), '--arms', 'teacher', '--bench-size', '0',
+                     '--out', str(tmp_path / 'x.md')])
+    assert (kept / 'iter_1000.pth').read_bytes() == b'trained'
+
+
+def test_merge_of_cwd_and_kd_arms(tmp_path):
+    """The arm names the distillation loss, so the JSONs of a cwd and a kd run merge into one
+    table; the other settings must still agree."""
+    script = load_tool(SCRIPT)
+    common = ['--iters', '9', '--teacher-checkpoint', 'teacher.pth', '--bench-size', '0']
+    alone = invocation(script, tmp_path, 'alone', common + ['--arms', 'alone'],
+                       {('levir', 'student alone'): runs(0.1, 0.2, 0.3)})
+    cwd = invocation(script, tmp_path, 'cwd', common + ['--arms', 'distilled'],
+                     {('levir', 'student + cwd'): runs(0.2, 0.3, 0.4)})
+    kd = invocation(script, tmp_path, 'kd', common + ['--arms', 'distilled', '--distill', 'kd'],
+                    {('levir', 'student + kd'): runs(0.3, 0.4, 0.5)})
+    out = str(tmp_path / 'merged.md')
+    script.merge_reports([kd, alone, cwd], out)
+    merged = json.load(open(out[:-3] + '.json'))
+    assert list(merged['results']) == ['levir/student alone', 'levir/student + cwd',
+                                       'levir/student + kd']
+    assert merged['args']['distill'] == 'cwd, kd'
+    table = open(out).read()
+    assert 'alone and distilled (cwd, kd)' in table
+    assert '| levir | student + kd | 40.00 ± 8.16 |' in table
+    other = invocation(script, tmp_path, 'kd9', ['--iters', '10', '--arms', 'distilled',
+                                                 '--distill', 'kd', '--teacher-checkpoint', 't'],
+                       {('levir', 'student + kd'): runs(0.3)})
+    with pytest.raises(ValueError, match='iters 10 vs 9'):
+        script.merge_reports([cwd, other], str(tmp_path / 'm.md'))
+
+
+def test_merge_compares_only_the_settings_of_the_arms_run(tmp_path):
+    """A teacher-only JSON (trained with its own --teacher-iters, the default student --iters)
+    merges with student runs at other --iters; its --teacher-iters must still match the
+    distilled runs', and its default seeds do not enter the table's."""
+    script = load_tool(SCRIPT)
+    teacher = invocation(script, tmp_path, 'teacher', ['--arms', 'teacher', '--teacher-iters',
+                                                       '40', '--bench-size', '0'],
+                         {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.3)]})
+    student = ['--teacher-checkpoint', 't.pth', '--iters', '9', '--seeds', '1', '--bench-size',
+               '0', '--arms']
+    alone = invocation(script, tmp_path, 'alone', student + ['alone'],
+                       {('levir', 'student alone'): runs(0.1, first_seed=1)})
+    cwd = invocation(script, tmp_path, 'cwd', student + ['distilled', '--teacher-iters', '40'],
+                     {('levir', 'student + cwd'): runs(0.2, first_seed=1)})
+    out = str(tmp_path / 'merged.md')
+    script.merge_reports([teacher, alone, cwd], out)
+    merged = json.load(open(out[:-3] + '.json'))['args']
+    assert (merged['teacher_iters'], merged['iters'], merged['seeds']) == (40, 9, [1])
+    assert 'ResNet-18 + FPN, 40 iterations (seed 0)' in open(out).read()
+    cwd_800 = invocation(script, tmp_path, 'cwd800', student + ['distilled'],
+                         {('levir', 'student + cwd'): runs(0.2, first_seed=1)})
+    with pytest.raises(ValueError, match='teacher_iters 800 vs 40'):
+        script.merge_reports([teacher, alone, cwd_800], str(tmp_path / 'm.md'))
+    teacher_crop = invocation(script, tmp_path, 'tc', ['--arms', 'teacher', '--teacher-iters',
+                                                       '40', '--crop', '32'],
+                              {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.3)]})
+    with pytest.raises(ValueError, match='crop 64 vs 32'):
+        script.merge_reports([teacher_crop, alone], str(tmp_path / 'm.md'))

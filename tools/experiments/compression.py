@@ -13,12 +13,17 @@ Data: the deterministic splits of tools/experiments/stkd_vs_baseline.py (read in
 re-drawn (up to 10 times, mmseg's cat_max_ratio=0.9) when one class covers > 90 % of the crop, for
 every arm.
 
+A teacher trained here is kept with --teacher-work-dir DIR (its checkpoints stay in DIR; otherwise
+everything goes to a temporary folder deleted at the end); --teacher-eval-interval N also tests and
+checkpoints it every N iterations on the held-out patches and records that curve in the JSON.
+
 Run (heavy: one CPU slot, one thread):
     OMP_NUM_THREADS=1 python tools/experiments/compression.py
 or split over processes with --arms/--seeds/--out (and --bench-size 0 in all but one), then merge
 their JSONs: python tools/experiments/compression.py --from-json a.json b.json
 """
 import argparse
+import glob
 import importlib.util
 import json
 import os
@@ -31,6 +36,7 @@ import time
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -50,7 +56,11 @@ STKD_VS_BASELINE = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py')
                          'stkd_vs_baseline')
 
 ARMS = ('teacher', 'alone', 'distilled')
-MERGE_KEYS = ('datasets', 'teacher_iters', 'iters', 'crop', 'batch', 'lr', 'distill')
+# settings that JSONs merged into one table must share, by the arms each JSON ran (a teacher-only
+# run has no student --iters; the arm names the distillation loss, so cwd and kd runs merge)
+MERGE_KEYS = dict(teacher=('datasets', 'crop', 'batch', 'lr', 'teacher_iters'),
+                  alone=('datasets', 'crop', 'batch', 'lr', 'iters'),
+                  distilled=('datasets', 'crop', 'batch', 'lr', 'teacher_iters', 'iters'))
 
 
 def parse_args(argv=None):
@@ -64,6 +74,12 @@ def parse_args(argv=None):
     p.add_argument('--teacher-checkpoint', metavar='PTH',
                    help='reuse a teacher this script trained (with the same --teacher-iters and '
                         'data; one dataset): tested, not retrained')
+    p.add_argument('--teacher-work-dir', metavar='DIR',
+                   help='train the teacher in DIR and keep its checkpoints there (DIR must hold '
+                        'no iter_*.pth yet); default: a temporary folder')
+    p.add_argument('--teacher-eval-interval', type=int, default=0, metavar='N',
+                   help='while training the teacher, test and checkpoint it every N iterations '
+                        '(0: only at the end); the curve goes into the JSON and the table')
     p.add_argument('--iters', type=int, default=700, help='student iterations (both arms)')
     p.add_argument('--crop', type=int, default=64)
     p.add_argument('--batch', type=int, default=4)
@@ -76,7 +92,26 @@ def parse_args(argv=None):
                    help='no training: merge the JSONs of earlier invocations (same settings, e.g. '
                         'arms or seeds run in parallel) into one table and JSON at --out')
     p.add_argument('--out', default=osp.join(REPO, 'docs/experiments/compression_cpu.md'))
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.teacher_work_dir and args.teacher_checkpoint:
+        p.error('--teacher-work-dir trains a teacher, --teacher-checkpoint reuses one: give one')
+    if args.teacher_eval_interval < 0 or (
+            args.teacher_eval_interval and args.teacher_iters % args.teacher_eval_interval):
+        p.error(f'--teacher-eval-interval {args.teacher_eval_interval} must divide '
+                f'--teacher-iters {args.teacher_iters}')
+    return args
+
+
+class CurveHook(Hook):
+    """Records the change-class F1 and IoU of every validation during training."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.points = []
+
+    def after_val_epoch(self, runner, metrics=None):
+        self.points.append(dict(iter=runner.iter, F1=float(metrics['F1']),
+                                IoU=float(metrics['IoU'])))
 
 
 def distiller_cfg(kind):
@@ -91,7 +126,9 @@ def distiller_cfg(kind):
                     teacher=dict(from_student=False, recorder='logits'))))
 
 
-def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None):
+def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
+              eval_interval=0):
+    """``eval_interval``: also test (as validation) and checkpoint every that many iterations."""
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None  # random init for every run (no ImageNet weights offline)
     if teacher_ckpt is not None:
@@ -114,7 +151,13 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None)
     cfg.param_scheduler = [
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=warmup),
         dict(type='PolyLR', eta_min=1e-6, power=1.0, begin=warmup, end=iters, by_epoch=False)]
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=iters)
+    if eval_interval:
+        cfg.val_dataloader = cfg.test_dataloader.copy()
+        cfg.val_evaluator = cfg.test_evaluator
+        cfg.val_cfg = dict(type='ValLoop')
+        cfg.train_cfg.val_interval = eval_interval
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False,
+                                        interval=eval_interval or iters)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=50, log_metric_by_epoch=False)
     cfg.default_hooks.pop('visualization', None)
     cfg.custom_hooks = [dict(type='CheckInvalidLossHook')]
@@ -127,13 +170,17 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None)
 
 
 def run(cfg, checkpoint=None):
-    """Train (or, with ``checkpoint``, load) and test."""
+    """Train (or, with ``checkpoint``, load) and test; the validations during training, if any,
+    come back as ``curve``."""
     cfg.load_from = checkpoint
     runner = Runner.from_cfg(cfg)
+    curve = CurveHook()
+    runner.register_hook(curve)
     if checkpoint is None:
         runner.train()
     metrics = runner.test()
-    return {k: float(v) for k, v in metrics.items() if np.isscalar(v)}
+    result = {k: float(v) for k, v in metrics.items() if np.isscalar(v)}
+    return dict(result, curve=curve.points) if curve.points else result
 
 
 def mean_std(values):
@@ -167,6 +214,12 @@ def write_report(path, results, bench, args, minutes, command=None):
         lines.append(f'| {dataset} | {arm}{only} | {mean_std(f1)} | {mean_std(iou)} | '
                      f'[{", ".join(f"{100 * v:.2f}" for v in f1)}] | '
                      f'[{", ".join(f"{100 * v:.2f}" for v in iou)}] |')
+    for (dataset, arm), runs in results.items():
+        for r in runs:
+            if r.get('curve'):
+                lines += ['', f'{dataset} {arm}, tested during its training (F1 / IoU, %): ' +
+                          ', '.join(f'{p["iter"]} it {100 * p["F1"]:.2f} / {100 * p["IoU"]:.2f}'
+                                    for p in r['curve']) + '.']
     if bench:
         lines += ['', f'Deployed networks (ChangeProbabilityNet), {args.bench_size} x '
                   f'{args.bench_size} inputs, one CPU thread on the shared machine (other jobs '
@@ -189,11 +242,13 @@ def merge_reports(paths, out):
         if 'minutes' not in raw:
             raise ValueError(f'{path}: not a JSON written by this script (no "minutes")')
         raws.append(raw)
-    for path, raw in zip(paths[1:], raws[1:]):
-        other = [k for k in MERGE_KEYS if raw['args'][k] != raws[0]['args'][k]]
-        if other:
-            raise ValueError(f'{path} was run with other settings than {paths[0]}: ' + ', '.join(
-                f'{k} {raw["args"][k]!r} vs {raws[0]["args"][k]!r}' for k in other))
+    keys = [{k for arm in raw['args'].get('arms', ARMS) for k in MERGE_KEYS[arm]} for raw in raws]
+    for key in dict.fromkeys(k for arm in ARMS for k in MERGE_KEYS[arm]):
+        have = [(path, raw['args']) for path, raw, k in zip(paths, raws, keys) if key in k]
+        for path, args in have[1:]:
+            if args[key] != have[0][1][key]:
+                raise ValueError(f'{path} was run with other settings than {have[0][0]}: '
+                                 f'{key} {args[key]!r} vs {have[0][1][key]!r}')
     benches = [raw['benchmark'] for raw in raws if raw['benchmark']]
     if len(benches) > 1:
         raise ValueError(f'{len(benches)} of {paths} hold a benchmark: run it in one only')
@@ -210,10 +265,16 @@ def merge_reports(paths, out):
     results = {tuple(key.split('/', 1)): sorted(runs, key=lambda r: r.get('seed', -1))
                for key, runs in sorted(results.items(), key=lambda kv: (
                    kv[0].split('/')[0], min(i for a, i in arm_order.items()
-                                            if kv[0].split('/', 1)[1].startswith(a))))}
+                                            if kv[0].split('/', 1)[1].startswith(a)), kv[0]))}
     args = argparse.Namespace(**raws[0]['args'])
-    args.seeds = sorted({s for raw in raws for s in raw['args']['seeds']})
+    for key in ('teacher_iters', 'iters'):  # from a JSON that ran an arm they apply to
+        setattr(args, key, next((raw['args'][key] for raw, k in zip(raws, keys) if key in k),
+                                getattr(args, key)))
+    students = [raw for raw in raws if {'alone', 'distilled'} & set(raw['args'].get('arms', ARMS))]
+    args.seeds = sorted({s for raw in students or raws for s in raw['args']['seeds']})
     args.arms = [a for a in ARMS if any(a in raw['args'].get('arms', ARMS) for raw in raws)]
+    args.distill = ', '.join(sorted({raw['args']['distill'] for raw in raws if 'distilled' in raw[
+        'args'].get('arms', ARMS)} or {raws[0]['args']['distill']}))
     bench_args = next((raw['args'] for raw in raws if raw['benchmark']), None)
     if bench_args:
         args.bench_size = bench_args['bench_size']
@@ -234,6 +295,9 @@ def main(argv=None):
     register_all_modules(init_default_scope=False)
     prepare_data = STKD_VS_BASELINE.prepare_data
     start, results, bench = time.time(), {}, None
+    if args.teacher_work_dir and glob.glob(osp.join(args.teacher_work_dir, 'iter_*.pth')):
+        raise FileExistsError(f'--teacher-work-dir {args.teacher_work_dir} already holds '
+                              'checkpoints: reuse one with --teacher-checkpoint or pick a new DIR')
     tmp_root = tempfile.mkdtemp(prefix='cdkd_compression_')
 
     def log(msg):
@@ -242,15 +306,15 @@ def main(argv=None):
     try:
         for dataset in args.datasets:
             data_root = prepare_data(dataset, tmp_root, args.shared_data)
-            work = osp.join(tmp_root, 'work', f'{dataset}_teacher')
-            if args.teacher_checkpoint and len(args.datasets) > 1:
-                raise ValueError('--teacher-checkpoint serves one dataset')
+            work = args.teacher_work_dir or osp.join(tmp_root, 'work', f'{dataset}_teacher')
+            if (args.teacher_checkpoint or args.teacher_work_dir) and len(args.datasets) > 1:
+                raise ValueError('--teacher-checkpoint / --teacher-work-dir serve one dataset')
             teacher_ckpt = args.teacher_checkpoint or osp.join(
                 work, f'iter_{args.teacher_iters}.pth')
             if 'teacher' in args.arms:
                 results[(dataset, 'teacher (R18 FPN)')] = [run(build_cfg(
-                    TEACHER, data_root, 0, args.teacher_iters, args, work),
-                    args.teacher_checkpoint)]
+                    TEACHER, data_root, 0, args.teacher_iters, args, work,
+                    eval_interval=args.teacher_eval_interval), args.teacher_checkpoint)]
                 log(f'{dataset} teacher: {results[(dataset, "teacher (R18 FPN)")][0]}')
             elif not args.teacher_checkpoint and 'distilled' in args.arms:
                 raise ValueError('--arms without teacher needs --teacher-checkpoint')
