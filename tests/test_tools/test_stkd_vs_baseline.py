@@ -27,7 +27,8 @@ def args(**kw):
     return argparse.Namespace(**base)
 
 
-SEIFNET_ARMS = ('seifnet', 'stkd_official', 'stkd_argmax_target', 'stkd_image_space')
+SEIFNET_ARMS = ('seifnet', 'stkd_official', 'stkd_argmax_target', 'stkd_image_space',
+                'stkd_student_sup')
 
 
 def test_seifnet_arms_share_network_data_and_schedule(tmp_path):
@@ -53,8 +54,12 @@ def test_ablation_arms_change_one_thing_of_the_official_stkd(tmp_path):
     """Each cause-isolation arm is stkd_official with exactly the model setting it names."""
     script = load_script()
     cfgs = {m: script.build_cfg(m, str(tmp_path), 0, args(), str(tmp_path / 'w'))
-            for m in ('stkd_official', 'stkd_argmax_target', 'stkd_image_space')}
+            for m in SEIFNET_ARMS[1:]}
     official = cfgs['stkd_official'].model.to_dict()
+    assert official['distill_loss']['type'] == 'HardTargetBCEDiceLoss'
+    without = cfgs['stkd_student_sup'].model.to_dict()
+    assert without.pop('distill_loss') is None
+    assert without == {k: v for k, v in official.items() if k != 'distill_loss'}
     changed = dict(stkd_argmax_target=('distill_loss', 'target_rule', 'argmax'),
                    stkd_image_space=('student_augment', 'space', 'image'))
     for method, (part, key, value) in changed.items():

@@ -6,9 +6,10 @@ Methods (``--methods``):
   (configs/seifnet/seifnet_r18_256x256_500it_synthetic.py, configs/stkd/
   stkd_seifnet_r18_256x256_500it_synthetic.py: the official model, student view and loss), with
   SEIFNet at 1/4 width (16 base channels).
-* ``stkd_argmax_target`` / ``stkd_image_space``: the official STKDNet with one change each, to
-  isolate a candidate cause of its loss: the teacher's argmax as the distillation target, or the
-  student view on the un-normalised image (no clipping).
+* ``stkd_argmax_target`` / ``stkd_image_space`` / ``stkd_student_sup``: the official STKDNet
+  with one change each, to isolate a candidate cause of its loss: the teacher's argmax as the
+  distillation target, the student view on the un-normalised image (no clipping), or no
+  distillation term at all (the paper's Table III row T + 0.9 S).
 * ``baseline`` / ``stkd`` / ``student_sup``: cdkd's earlier reconstruction (not the official
   method): Siamese ResNet-18 layout + FPN at 8 base channels, cdkd's student view + pixel KL.
 
@@ -63,7 +64,9 @@ CONFIGS = dict(
     stkd_argmax_target=osp.join(
         REPO, 'configs/stkd/stkd-argmax-target_seifnet_r18_256x256_200e_levircd.py'),
     stkd_image_space=osp.join(
-        REPO, 'configs/stkd/stkd-image-space_seifnet_r18_256x256_200e_levircd.py'))
+        REPO, 'configs/stkd/stkd-image-space_seifnet_r18_256x256_200e_levircd.py'),
+    stkd_student_sup=osp.join(
+        REPO, 'configs/stkd/stkd-student-sup_seifnet_r18_256x256_200e_levircd.py'))
 DATASETS = ('synthetic', 'levir', 'dsifn', 'airchange', 'egy_bcd')
 AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
 NARROW = dict(backbone=dict(stem_channels=8, base_channels=8),
@@ -223,6 +226,8 @@ METHOD_DOC = dict(
                        'instead of 1[mean of the two logits > 0.5]',
     stkd_image_space='stkd_official with the student view on the un-normalised image in [0, 1] '
                      '(no clipping below the mean), renormalised afterwards',
+    stkd_student_sup='stkd_official without the distillation term: BCEDice(T) + 0.9 BCEDice(S) '
+                     "(the paper's Table III second row)",
     baseline="cdkd's earlier baseline: Siamese ResNet-18 layout (8 base channels) + FPN, CE",
     stkd="cdkd's earlier reconstruction (not the official method): baseline + one random "
          'photometric/noise/blur/JPEG perturbation of B + student CE + pixel KL',
