@@ -2,6 +2,7 @@
 import argparse
 import importlib.util
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -26,21 +27,49 @@ def args(**kw):
     return argparse.Namespace(**base)
 
 
+SEIFNET_ARMS = ('seifnet', 'stkd_official', 'stkd_argmax_target', 'stkd_image_space',
+                'stkd_student_sup')
+
+
 def test_seifnet_arms_share_network_data_and_schedule(tmp_path):
     script = load_script()
     cfgs = {m: script.build_cfg(m, str(tmp_path), 0, args(), str(tmp_path / m))
-            for m in ('seifnet', 'stkd_official')}
-    base, stkd = cfgs['seifnet'], cfgs['stkd_official']
-    assert stkd.model.type == 'STKDDistiller' and stkd.model.student_augment is not None
-    assert base.model == stkd.model.detector
+            for m in SEIFNET_ARMS}
+    base = cfgs['seifnet']
+    for method in SEIFNET_ARMS[1:]:
+        stkd = cfgs[method]
+        assert stkd.model.type == 'STKDDistiller' and stkd.model.student_augment is not None
+        assert base.model == stkd.model.detector, method
+        for key in ('train_dataloader', 'param_scheduler', 'train_cfg', 'optim_wrapper'):
+            assert base[key] == stkd[key], (method, key)
     assert base.model.decode_head.in_channels == [16, 32, 64, 128]
-    for key in ('train_dataloader', 'param_scheduler', 'train_cfg', 'optim_wrapper'):
-        assert base[key] == stkd[key], key
     crop = [t for t in base.train_dataloader.dataset.pipeline
             if t['type'] == 'MultiImgRandomCrop']
     assert crop == [dict(type='MultiImgRandomCrop', crop_size=(64, 64), cat_max_ratio=0.9)]
     n = sum(p.numel() for p in MODELS.build(base.model).parameters())
-    assert n == sum(p.numel() for p in MODELS.build(stkd.model).parameters())
+    assert n == sum(p.numel() for p in MODELS.build(cfgs['stkd_official'].model).parameters())
+
+
+def test_ablation_arms_change_one_thing_of_the_official_stkd(tmp_path):
+    """Each cause-isolation arm is stkd_official with exactly the model setting it names."""
+    script = load_script()
+    cfgs = {m: script.build_cfg(m, str(tmp_path), 0, args(), str(tmp_path / 'w'))
+            for m in SEIFNET_ARMS[1:]}
+    official = cfgs['stkd_official'].model.to_dict()
+    assert official['distill_loss']['type'] == 'HardTargetBCEDiceLoss'
+    without = cfgs['stkd_student_sup'].model.to_dict()
+    assert without.pop('distill_loss') is None
+    assert without == {k: v for k, v in official.items() if k != 'distill_loss'}
+    changed = dict(stkd_argmax_target=('distill_loss', 'target_rule', 'argmax'),
+                   stkd_image_space=('student_augment', 'space', 'image'))
+    for method, (part, key, value) in changed.items():
+        model = cfgs[method].model.to_dict()
+        assert model[part][key] == value and official[part].get(key) != value, method
+        model[part].pop(key)
+        reference = {k: dict(v) if isinstance(v, dict) else v for k, v in official.items()}
+        reference[part].pop(key, None)
+        assert model == reference, method
+        assert MODELS.build(cfgs[method].model) is not None
 
 
 def test_table_and_json(tmp_path):
@@ -73,3 +102,31 @@ def test_per_seed_runs_merge_into_one_table(tmp_path, monkeypatch):
     script.write_table(other, {}, args(out=other, iters=99), 1.0)
     with pytest.raises(ValueError, match='other settings'):
         script.merge_runs([str(tmp_path / 's0.json'), str(tmp_path / 'other.json')], merged)
+
+
+@pytest.mark.parametrize('name, n_train, n_test, test_stems', [
+    ('airchange', 56, 12, {'Szada_2', 'Tiszadob_5'}),
+    ('egy_bcd', 7, 2, {'test_1', 'test_2'})])
+def test_airchange_and_egy_bcd_splits(tmp_path, shared_data, name, n_train, n_test, test_stems):
+    """The splits shared with the KD-MSI experiment: AirChange pairs Szada_2 / Tiszadob_5 held
+    out and cut into non-overlapping 256 patches; EGY-BCD train_* + val_* vs test_*."""
+    import cv2
+    script = load_script()
+    root = script.prepare_data(name, str(tmp_path), shared_data)
+    stems = {}
+    for split, n in (('train', n_train), ('test', n_test)):
+        names = sorted(os.listdir(osp.join(root, split, 'label')))
+        assert len(names) == n, split
+        for sub in ('A', 'B'):
+            assert sorted(os.listdir(osp.join(root, split, sub))) == names
+        for sub in ('A', 'label'):
+            img = cv2.imread(osp.join(root, split, sub, names[-1]), cv2.IMREAD_UNCHANGED)
+            assert img.shape[:2] == (256, 256)
+        # a patch name is <pair>_<y>_<x>.png, a linked crop keeps its own name
+        stems[split] = {n[:-14] if name == 'airchange' else n[:-4] for n in names}
+    assert stems['test'] == test_stems and not stems['train'] & test_stems
+    if name == 'airchange':
+        assert len(stems['train']) == 9
+        label = cv2.imread(osp.join(shared_data, 'airchange/label/Szada_2.png'), 0)
+        patch = cv2.imread(osp.join(root, 'test/label/Szada_2_0256_0512.png'), 0)
+        assert (patch == label[256:512, 512:768]).all()

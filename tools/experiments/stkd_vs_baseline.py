@@ -6,6 +6,10 @@ Methods (``--methods``):
   (configs/seifnet/seifnet_r18_256x256_500it_synthetic.py, configs/stkd/
   stkd_seifnet_r18_256x256_500it_synthetic.py: the official model, student view and loss), with
   SEIFNet at 1/4 width (16 base channels).
+* ``stkd_argmax_target`` / ``stkd_image_space`` / ``stkd_student_sup``: the official STKDNet
+  with one change each, to isolate a candidate cause of its loss: the teacher's argmax as the
+  distillation target, the student view on the un-normalised image (no clipping), or no
+  distillation term at all (the paper's Table III row T + 0.9 S).
 * ``baseline`` / ``stkd`` / ``student_sup``: cdkd's earlier reconstruction (not the official
   method): Siamese ResNet-18 layout + FPN at 8 base channels, cdkd's student view + pixel KL.
 
@@ -21,6 +25,10 @@ folder outside the project, deleted at the end):
   train_*/val_* crops (35 patches); test = tile test_2 cut into 16 patches + levir_cd256's test_*
   crops that are not from tile test_2 (21 patches).
 * DSIFN-CD: dsifn_cd256 sorted by name, first 7 train, last 3 test.
+* AirChange: test = pairs Szada_2 and Tiszadob_5, train = the other 9 pairs, each cut into
+  non-overlapping 256 x 256 patches (a 952 x 640 pair gives 6, Archieve's 1048 x 724 gives 8:
+  56 train, 12 test patches).
+* EGY-BCD: egy_bcd's train_* and val_* crops train (7), its test_* crops test (2).
 * synthetic: cdkd's generator, 48 train / 16 test scenes of 128 x 128 (seed 0).
 
 Run (heavy: one at a time, e.g. under flock on a shared lock file, or with OMP_NUM_THREADS=1):
@@ -50,7 +58,17 @@ CONFIGS = dict(
     student_sup=osp.join(REPO, 'configs/stkd/stkd-student-sup_siamfpn_r18_128x128_500it_synthetic.py'),
     # the official STKDNet: SEIFNet alone (the paper's baseline) vs SEIFNet + official STKD
     seifnet=osp.join(REPO, 'configs/seifnet/seifnet_r18_256x256_500it_synthetic.py'),
-    stkd_official=osp.join(REPO, 'configs/stkd/stkd_seifnet_r18_256x256_500it_synthetic.py'))
+    stkd_official=osp.join(REPO, 'configs/stkd/stkd_seifnet_r18_256x256_500it_synthetic.py'),
+    # one change each to the official STKDNet (data, schedule and optimiser are replaced below,
+    # so the LEVIR-CD configs differ from stkd_official only in the model key they name)
+    stkd_argmax_target=osp.join(
+        REPO, 'configs/stkd/stkd-argmax-target_seifnet_r18_256x256_200e_levircd.py'),
+    stkd_image_space=osp.join(
+        REPO, 'configs/stkd/stkd-image-space_seifnet_r18_256x256_200e_levircd.py'),
+    stkd_student_sup=osp.join(
+        REPO, 'configs/stkd/stkd-student-sup_seifnet_r18_256x256_200e_levircd.py'))
+DATASETS = ('synthetic', 'levir', 'dsifn', 'airchange', 'egy_bcd')
+AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
 NARROW = dict(backbone=dict(stem_channels=8, base_channels=8),
               decode_head=dict(in_channels=[8, 16, 32, 64], channels=32))
 # SEIFNet at 1/4 width (its channel attentions need >= 16 channels: ratio 16)
@@ -62,7 +80,7 @@ NARROW_SEIFNET = dict(backbone=dict(stem_channels=16, base_channels=16),
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--datasets', nargs='+', default=['levir', 'dsifn'],
-                   choices=['synthetic', 'levir', 'dsifn'])
+                   choices=list(DATASETS))
     p.add_argument('--methods', nargs='+', default=['seifnet', 'stkd_official'],
                    choices=list(CONFIGS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
@@ -74,7 +92,8 @@ def parse_args():
                         '(mmseg RandomCrop; 1 = plain random crops)')
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (both methods)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')),
-                   help='folder with levir_cd, levir_cd256, dsifn_cd256 (read in place)')
+                   help='folder with levir_cd, levir_cd256, dsifn_cd256, airchange, egy_bcd '
+                        '(read in place)')
     p.add_argument('--from-json', nargs='+', metavar='JSON',
                    help='no training: merge the raw metrics of earlier runs (e.g. one per seed, '
                         'run in parallel) into one table and JSON at --out')
@@ -124,8 +143,18 @@ def prepare_data(name, root, shared):
         names = sorted(os.listdir(osp.join(shared, 'dsifn_cd256', 'A')))
         _link_split(osp.join(shared, 'dsifn_cd256'), names[:7], osp.join(out, 'train'))
         _link_split(osp.join(shared, 'dsifn_cd256'), names[7:], osp.join(out, 'test'))
+    elif name == 'airchange':
+        src = osp.join(shared, 'airchange')
+        for pair in sorted(os.listdir(osp.join(src, 'A'))):
+            split = 'test' if pair in AIRCHANGE_TEST else 'train'
+            _cut_tile(src, pair, osp.join(out, split))
+    elif name == 'egy_bcd':
+        src = osp.join(shared, 'egy_bcd')
+        names = sorted(os.listdir(osp.join(src, 'A')))
+        _link_split(src, [n for n in names if not n.startswith('test_')], osp.join(out, 'train'))
+        _link_split(src, [n for n in names if n.startswith('test_')], osp.join(out, 'test'))
     else:
-        raise ValueError(f'unknown dataset {name!r}; use synthetic, levir or dsifn')
+        raise ValueError(f'unknown dataset {name!r}; use one of {DATASETS}')
     return out
 
 
@@ -193,6 +222,12 @@ METHOD_DOC = dict(
     stkd_official='the same SEIFNet + the official STKDNet: student view ColorJitter(0.4, 0.4, '
                   '0.4, 0.1) + GaussianBlur(3, sigma U(0.1, 2)) of B on the normalised tensor, '
                   'L = BCEDice(T) + 0.9 BCEDice(S) + 0.1 BCEDice(S, hard teacher target)',
+    stkd_argmax_target='stkd_official with the distillation target argmax(teacher logits) '
+                       'instead of 1[mean of the two logits > 0.5]',
+    stkd_image_space='stkd_official with the student view on the un-normalised image in [0, 1] '
+                     '(no clipping below the mean), renormalised afterwards',
+    stkd_student_sup='stkd_official without the distillation term: BCEDice(T) + 0.9 BCEDice(S) '
+                     "(the paper's Table III second row)",
     baseline="cdkd's earlier baseline: Siamese ResNet-18 layout (8 base channels) + FPN, CE",
     stkd="cdkd's earlier reconstruction (not the official method): baseline + one random "
          'photometric/noise/blur/JPEG perturbation of B + student CE + pixel KL',
