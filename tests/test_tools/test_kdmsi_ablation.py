@@ -66,6 +66,23 @@ def test_label_differences_counts_disagreeing_pixels(tmp_path):
     assert result['gated']['sweep_mIoU'] == {'0.00': 0.4}
 
 
+def test_gating_page_keeps_its_reading_section(tmp_path):
+    import json
+    arm = dict(pseudo_threshold=0.3, pseudo=dict(mIoU=0.5, IoU=0.2), stage2=dict(IoU=0.1, mF1=0.6))
+    seed = dict(seed=0, epochs=[1, 2], counts=dict(train=1, test=1), gated=arm, ungated=arm,
+                minutes=1.0, selection=dict(gated_epoch=1, ungated_epoch=1))
+    results = {'egy_bcd:1,2': dict(image_labels=dict(no_change=0, change=1), seeds=[seed])}
+    kdmsi_ablation.write_gating_page(str(tmp_path), results, 'CMD1')
+    page = tmp_path / 'kdmsi_gating.md'
+    assert '`## Reading`' in page.read_text()  # the header names the section it keeps
+    page.write_text(page.read_text() + '## Reading\n\n- by hand\n')
+    kdmsi_ablation.write_gating_page(str(tmp_path), results, 'CMD2')
+    text = page.read_text()
+    assert 'CMD2' in text and 'CMD1' not in text and text.count('## Reading\n') == 1
+    assert text.endswith('\n## Reading\n\n- by hand\n')
+    assert json.loads((tmp_path / 'kdmsi_gating.json').read_text()) == results
+
+
 def test_setup_spec_names_epochs_and_rejects_bad_ones():
     assert kdmsi_ablation.parse_setup('levir_cd:80,240') == ('levir_cd', 80, 240)
     assert kdmsi_ablation.parse_setup('airchange') == ('airchange',
@@ -85,7 +102,7 @@ def _fake_set(root, names, shape):
             (root / sub).mkdir(parents=True, exist_ok=True)
             img = np.zeros(shape + (() if sub == 'label' else (3, )), np.uint8)
             if sub == 'label' and i % 2:
-                img[shape[0] // 2 + 10, 10] = 255  # change only in the 2nd crop of every other image
+                img[shape[0] // 2 + 10, 10] = 255  # in the 2nd crop, every other image
             cv2.imwrite(str(root / sub / name), img)
 
 

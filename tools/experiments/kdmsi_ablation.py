@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
@@ -551,14 +552,20 @@ def compare_gating(args, specs):
     command = ('python tools/experiments/kdmsi_ablation.py --compare-gating --setups '
                + ' '.join(results) + ' --seeds ' + ' '.join(map(str, args.seeds))
                + f' --work-dir {args.work_dir}')
+    write_gating_page(osp.dirname(args.doc), results, command)
+
+
+def write_gating_page(doc_dir, results, command):
+    """Writes ``kdmsi_gating.json`` and ``kdmsi_gating.md`` in ``doc_dir``, keeping the existing
+    page's hand-written ``## Reading`` section."""
     from cdkd.utils.atomic_write import atomic_write_text
-    doc_dir = osp.dirname(args.doc)
     page = osp.join(doc_dir, 'kdmsi_gating.md')
     reading = ''
     if osp.isfile(page):
         with open(page) as f:
             text = f.read()
-        reading = text[text.index('## Reading'):] if '## Reading' in text else ''
+        heading = re.search(r'^## Reading$', text, re.MULTILINE)
+        reading = text[heading.start():] if heading else ''
     atomic_write_text(osp.join(doc_dir, 'kdmsi_gating.json'), json.dumps(results, indent=2))
     atomic_write_text(page, profiles_markdown(results, command, reading))
     print(f'[kdmsi_ablation] wrote {page}', flush=True)
