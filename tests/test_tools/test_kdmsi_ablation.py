@@ -33,7 +33,11 @@ def test_gating_table_mean_std_and_per_seed():
                     stage2=dict(IoU=iou, mF1=0.6))
     seeds = [dict(seed=s, epochs=[8, 9], counts=dict(train=4, test=2),
                   gated=arm(0.4 + s / 10, 0.2), ungated=arm(0.3, 0.1 * s), minutes=1.0,
-                  selection=dict(gated_epoch=2, ungated_epoch=4)) for s in range(3)]
+                  selection=dict(gated_epoch=2, ungated_epoch=4),
+                  label_pixels_differing=dict(pixels=5, of=9, on_no_change_images=4))
+             for s in range(3)]
+    for s in seeds:
+        s['ungated']['pseudo_at_other_threshold'] = dict(IoU=0.25, mIoU=0.5)
     seeds[0]['stage1_shared_with'] = 'e8-3/seed0'
     results = {'levir_cd:8,9': dict(image_labels=dict(no_change=3, change=1), seeds=seeds)}
     text = kdmsi_ablation.profiles_markdown(results, 'CMD', '## Reading\n\n- kept\n')
@@ -45,6 +49,8 @@ def test_gating_table_mean_std_and_per_seed():
     assert 's2: 0.600 / 0.200' in text and 's2: 0.300 / 0.200' in text
     assert 'pseudo IoU 0.200 ± 0.100, stage-2 cIoU 0.100 ± 0.100' in text
     assert 's0: 2 / 4' in text
+    assert 's1: 5 of 9 (4 on label-0 images)' in text
+    assert "Ungated pseudo IoU at the gated arm's threshold" in text and 's2: 0.250.' in text
     assert kdmsi_ablation.mean_std([1.0]) == '1.000 ± 0.000'
 
 
@@ -53,24 +59,38 @@ def test_label_differences_counts_disagreeing_pixels(tmp_path):
 
     import cv2
     import numpy as np
+    (tmp_path / 'data' / 'train' / 'label').mkdir(parents=True)
+    for name, changed in (('a.png', False), ('b.png', True)):
+        mask = np.zeros((4, 4), np.uint8)
+        mask[3, 3] = 255 if changed else 0
+        cv2.imwrite(str(tmp_path / 'data' / 'train' / 'label' / name), mask)
     for arm, value in (('gated', 0), ('ungated', 255)):
         folder = tmp_path / arm / 'pseudo_labels'
         (folder / 'label').mkdir(parents=True)
-        mask = np.zeros((4, 4), np.uint8)
-        mask[0, :3] = value
-        cv2.imwrite(str(folder / 'label' / 'a.png'), mask)
-        (folder / 'pseudo_label_report.json').write_text(json.dumps(
-            dict(sweep={'0.00': dict(mIoU=0.1 if value else 0.4)})))
-    result = kdmsi_ablation.label_differences(str(tmp_path), dict(gated={}, ungated={}))
-    assert result['label_pixels_differing'] == dict(pixels=3, of=16)
-    assert result['gated']['sweep_mIoU'] == {'0.00': 0.4}
+        for name, pixels in (('a.png', 3), ('b.png', 2)):
+            mask = np.zeros((4, 4), np.uint8)
+            mask[0, :pixels] = value
+            cv2.imwrite(str(folder / 'label' / name), mask)
+        (folder / 'pseudo_label_report.json').write_text(json.dumps(dict(sweep={
+            '0.00': dict(mIoU=0.1 if value else 0.4, IoU=0.0),
+            '0.30': dict(mIoU=0.2 if value else 0.6, IoU=0.7 if value else 0.9)})))
+    result = kdmsi_ablation.label_differences(
+        str(tmp_path), dict(gated=dict(pseudo_threshold=0.3), ungated={}), str(tmp_path / 'data'))
+    assert result['label_pixels_differing'] == dict(pixels=5, of=32, on_no_change_images=3)
+    assert result['gated']['sweep_mIoU'] == {'0.00': 0.4, '0.30': 0.6}
+    assert result['ungated']['pseudo_at_other_threshold'] == dict(IoU=0.7, mIoU=0.2)
+    (tmp_path / 'data' / 'train' / 'label' / 'b.png').unlink()
+    with pytest.raises(FileNotFoundError, match='no training mask .*b.png'):
+        kdmsi_ablation.label_differences(str(tmp_path), result, str(tmp_path / 'data'))
 
 
 def test_gating_page_keeps_its_reading_section(tmp_path):
     import json
     arm = dict(pseudo_threshold=0.3, pseudo=dict(mIoU=0.5, IoU=0.2), stage2=dict(IoU=0.1, mF1=0.6))
-    seed = dict(seed=0, epochs=[1, 2], counts=dict(train=1, test=1), gated=arm, ungated=arm,
-                minutes=1.0, selection=dict(gated_epoch=1, ungated_epoch=1))
+    seed = dict(seed=0, epochs=[1, 2], counts=dict(train=1, test=1), gated=arm,
+                ungated=dict(arm, pseudo_at_other_threshold=dict(IoU=0.2, mIoU=0.5)),
+                minutes=1.0, selection=dict(gated_epoch=1, ungated_epoch=1),
+                label_pixels_differing=dict(pixels=0, of=1, on_no_change_images=0))
     results = {'egy_bcd:1,2': dict(image_labels=dict(no_change=0, change=1), seeds=[seed])}
     kdmsi_ablation.write_gating_page(str(tmp_path), results, 'CMD1')
     page = tmp_path / 'kdmsi_gating.md'

@@ -329,7 +329,7 @@ def run_profiles(name, out, seed, epochs1, epochs2, root):
         if result.get('epochs') != [epochs1, epochs2]:
             raise ValueError(f'{cached} holds a run with epochs {result.get("epochs")}, not '
                              f'{[epochs1, epochs2]}: move it or choose another --work-dir')
-        return label_differences(out, result)
+        return label_differences(out, result, root)
     prepare, fusion, crop = SETUPS[name][:3]
     if not osp.isdir(osp.join(root, 'test')):
         prepare(root)
@@ -368,25 +368,36 @@ def run_profiles(name, out, seed, epochs1, epochs2, root):
     result['minutes'] = (time.time() - start) / 60
     with open(cached, 'w') as f:
         json.dump(result, f)
-    return label_differences(out, result)
+    return label_differences(out, result, root)
 
 
-def label_differences(out, result):
-    """Adds how many pseudo-label pixels the arms disagree on, and each arm's pseudo-label mIoU at
-    every swept threshold (from its report), to ``result``."""
+def label_differences(out, result, root):
+    """Adds to ``result`` how many pseudo-label pixels the arms disagree on (in all, and on the
+    training images of image label 0, ``root/train/label``), each arm's pseudo-label mIoU at every
+    swept threshold and the second arm's IoU / mIoU at the first arm's threshold (from the
+    reports): the gating's direct effect, apart from the threshold it moves."""
     (first, _), (second, _) = PROFILES
     folder = lambda arm: osp.join(out, arm, 'pseudo_labels', 'label')  # noqa: E731
-    differing = total = 0
+    differing = total = on_no_change = 0
     for name in sorted(os.listdir(folder(first))):
         a = cv2.imread(osp.join(folder(first), name), cv2.IMREAD_GRAYSCALE)
         b = cv2.imread(osp.join(folder(second), name), cv2.IMREAD_GRAYSCALE)
+        mask = cv2.imread(osp.join(root, 'train', 'label', name), cv2.IMREAD_GRAYSCALE)
+        if mask is None:
+            raise FileNotFoundError(f'no training mask {root}/train/label/{name} for the pseudo '
+                                    f'label {folder(first)}/{name}')
         differing += int((a != b).sum())
+        on_no_change += 0 if mask.any() else int((a != b).sum())
         total += a.size
-    result['label_pixels_differing'] = dict(pixels=differing, of=total)
+    result['label_pixels_differing'] = dict(pixels=differing, of=total,
+                                            on_no_change_images=on_no_change)
+    sweeps = {}
     for arm, _ in PROFILES:
         with open(osp.join(out, arm, 'pseudo_labels', 'pseudo_label_report.json')) as f:
-            sweep = json.load(f)['sweep']
-        result[arm]['sweep_mIoU'] = {t: v['mIoU'] for t, v in sweep.items()}
+            sweeps[arm] = json.load(f)['sweep']
+        result[arm]['sweep_mIoU'] = {t: v['mIoU'] for t, v in sweeps[arm].items()}
+    at = sweeps[second][f"{result[first]['pseudo_threshold']:.2f}"]
+    result[second]['pseudo_at_other_threshold'] = dict(IoU=at['IoU'], mIoU=at['mIoU'])
     return result
 
 
@@ -440,15 +451,18 @@ def profiles_markdown(results, command, reading=''):
         pdiff = [r['gated']['pseudo']['IoU'] - r['ungated']['pseudo']['IoU'] for r in seeds]
         sel = ', '.join(f"s{r['seed']}: {r['selection']['gated_epoch']} / "
                         f"{r['selection']['ungated_epoch']}" for r in seeds)
-        px = ', '.join(f"s{r['seed']}: {r['label_pixels_differing']['pixels']} of "
-                       f"{r['label_pixels_differing']['of']}" for r in seeds
-                       if 'label_pixels_differing' in r)
+        px = ', '.join(f"s{r['seed']}: {d['pixels']} of {d['of']} ({d['on_no_change_images']} "
+                       'on label-0 images)' for r in seeds for d in [r['label_pixels_differing']])
+        same_t = ', '.join(f"s{r['seed']}: {r['ungated']['pseudo_at_other_threshold']['IoU']:.3f}"
+                           for r in seeds)
         low = ', '.join(f"s{r['seed']}: {r['gated']['sweep_mIoU']['0.00']:.3f} / "
                         f"{r['ungated']['sweep_mIoU']['0.00']:.3f}" for r in seeds
                         if 'sweep_mIoU' in r['gated'])
         lines += ['', f'Gated - ungated: pseudo IoU {mean_std(pdiff)}, stage-2 cIoU '
                   f'{mean_std(diff)}. Pseudo-label pixels that differ between the arms at their '
-                  f'chosen thresholds: {px}. Pseudo-label mIoU at threshold 0.00, gated / '
+                  f'chosen thresholds: {px}. Ungated pseudo IoU at the gated arm\'s threshold '
+                  f'(the direct effect of the gating, without the threshold it moves): {same_t}. '
+                  'Pseudo-label mIoU at threshold 0.00, gated / '
                   f'ungated: {low}. Stage-1 checkpoint epoch chosen by the gated / ungated '
                   f'selection score: {sel}. Minutes per seed: '
                   + ', '.join(f"{r['minutes']:.1f}" for r in seeds) + '.', '']
