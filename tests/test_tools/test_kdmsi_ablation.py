@@ -42,7 +42,8 @@ def test_gating_table_mean_std_and_per_seed():
     results = {'levir_cd:8,9': dict(image_labels=dict(no_change=3, change=1), seeds=seeds)}
     text = kdmsi_ablation.profiles_markdown(results, 'CMD', '## Reading\n\n- kept\n')
     assert '## levir_cd (4 train / 2 test pairs, 8 / 9 epochs in stage 1 / 2)' in text
-    assert 'Training images with image label 0 / 1: 3 / 1.' in text
+    assert ('Training images with image label 0 / 1: 3 / 1; random training crop 96 px; teacher '
+            'features abs_diff.') in text
     assert "pseudo labels are those of e8-3/seed0" in text
     assert text.endswith('\n## Reading\n\n- kept\n')
     assert '| gated | 0.30, 0.30, 0.30 | 0.500 ± 0.000 | 0.500 ± 0.100 | 0.200 ± 0.000 |' in text

@@ -421,9 +421,10 @@ def profiles_markdown(results, command, reading=''):
              'images with the official multiscale logit-sum test. Both arms: same data, seed,',
              'budget, nets and optimiser. Held fixed (not compared here): small Siamese ResNet-18',
              'nets (8 base channels) from random init with AdamW lr 1e-3, random crops + flips;',
-             "the official SGD (effective momentum 1e-4, lr 1e-3) needs the ImageNet weights,",
-             'which this CPU budget does not allow. Pseudo mIoU / IoU: against the training masks;',
-             'stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
+             "the paper's ResNet-50 / ImageNet / SGD profile needs ImageNet weights, which cannot",
+             'be downloaded here, and a GPU. Each run on one CPU thread (OMP_NUM_THREADS=1). Data',
+             "splits and crops: the script's docstring. Pseudo mIoU / IoU: against the training",
+             'masks; stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
     for spec, entry in results.items():
         seeds, labels = entry['seeds'], entry['image_labels']
         r0, name = seeds[0], spec.split(':')[0]
@@ -432,7 +433,8 @@ def profiles_markdown(results, command, reading=''):
         lines += [f'## {name} ({r0["counts"]["train"]} train / {r0["counts"]["test"]} test pairs, '
                   f'{epochs[0]} / {epochs[1]} epochs in stage 1 / 2)', '',
                   f'Training images with image label 0 / 1: {labels["no_change"]} / '
-                  f'{labels["change"]}.' + (
+                  f'{labels["change"]}; random training crop {SETUPS[name][2]} px; teacher '
+                  f'features {SETUPS[name][1]}.' + (
                       f' Stage 1 and both arms\' pseudo labels are those of {", ".join(shared)} '
                       '(same stage-1 config and seed); only stage 2 was rerun.' if shared else ''),
                   '', '| arm | pseudo t | pseudo mIoU | pseudo IoU | stage-2 cIoU | stage-2 mF1 '
