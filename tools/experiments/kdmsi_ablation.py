@@ -5,8 +5,10 @@ training images) and the full weak pipeline (MSI pseudo labels -> Siamese DeepLa
 
 Datasets (built under the work dir, outside the repo; the real samples are read in place from
 ../shared/data and only cropped there): synthetic (generated), LEVIR-CD (256 crops of the full
-tiles test_1/test_2 plus levir_cd256 for training, crops of test_3 for testing) and DSIFN-CD
-(128 crops of dsifn_cd256: 7 images for training, 3 for testing). Small Siamese ResNet-18 nets
+tiles test_1/test_2 plus levir_cd256 for training, crops of test_3 for testing), DSIFN-CD
+(128 crops of dsifn_cd256: 7 images for training, 3 for testing), AirChange (160 crops; Szada_2
+and Tiszadob_5 for testing, the other 9 scenes for training) and EGY-BCD (64 crops; train_* and
+val_* for training, test_* for testing). Small Siamese ResNet-18 nets
 from scratch (no pretrained weights can be downloaded), AdamW: see docs/experiments/kdmsi.md.
 Writes docs/experiments/kdmsi.md and WORK_DIR/results.json.
 """
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
@@ -78,6 +81,35 @@ def prepare_dsifn(root):
         split = 'train' if i < 7 else 'test'
         for suffix, *pair in crops(*read_pair(folder, name), 128):
             write_pair(root, split, f'{name[:-4]}_{suffix}', *pair)
+
+
+# AirChange: the two held-out scenes (the split shared with the STKD experiment); 160 px crops
+# give many change-free training crops (71 of 184), the case the image-label gating is for.
+AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
+
+
+def prepare_airchange(root):
+    folder = osp.join(SHARED, 'airchange')
+    names = sorted(os.listdir(osp.join(folder, 'A')))
+    missing = [n for n in AIRCHANGE_TEST if n not in names]
+    if missing:
+        raise FileNotFoundError(f'AirChange test scenes {missing} not under {folder}/A')
+    for name in names:
+        split = 'test' if name in AIRCHANGE_TEST else 'train'
+        for suffix, *pair in crops(*read_pair(folder, name), 160):
+            write_pair(root, split, f'{name[:-4]}_{suffix}', *pair)
+
+
+def prepare_egy_bcd(root):
+    """EGY-BCD's nine 256 samples: train_* and val_* for training, test_* for testing, in 64 px
+    crops (25 of the 112 training crops are change-free; of 128 px crops only 2 of 28 are)."""
+    folder = osp.join(SHARED, 'egy_bcd')
+    for name in sorted(os.listdir(osp.join(folder, 'A'))):
+        split = name.split('_')[0]
+        if split not in ('train', 'val', 'test'):
+            raise ValueError(f'EGY-BCD sample {folder}/A/{name}: expected a train_/val_/test_ name')
+        for suffix, *pair in crops(*read_pair(folder, name), 64):
+            write_pair(root, 'test' if split == 'test' else 'train', f'{name[:-4]}_{suffix}', *pair)
 
 
 # Share of change-free synthetic scenes (the generator's default; --synthetic-no-change-prob).
@@ -177,6 +209,9 @@ SETUPS = dict(
     synthetic=(prepare_synthetic, 'abs_diff', 64, 30, 30),  # 20 iterations per epoch
     levir_cd=(prepare_levir, 'abs_diff', 96, 120, 120),  # 5-6 iterations per epoch
     dsifn_cd=(prepare_dsifn, 'diff', 64, 150, 150),  # 3-4 iterations per epoch
+    # no official feature choice for these two: the official script's default teacher (abs)
+    airchange=(prepare_airchange, 'abs_diff', 96, 20, 40),  # 23 iterations per epoch
+    egy_bcd=(prepare_egy_bcd, 'abs_diff', 64, 40, 60),  # 14 iterations per epoch
 )
 
 
@@ -231,15 +266,71 @@ def selection_epochs(stage1_dir):
                 gated_IoU=gated['IoU'], ungated_IoU=ungated['ungated/IoU'])
 
 
-def run_profiles(name, out, seed):
+def parse_setup(spec, default_epochs=None):
+    """``NAME`` or ``NAME:STAGE1,STAGE2`` (epochs) -> (name, stage-1 epochs, stage-2 epochs)."""
+    name, _, epochs = spec.partition(':')
+    if name not in SETUPS:
+        raise ValueError(f'unknown setup {name!r} in {spec!r}; choose from {", ".join(SETUPS)}')
+    if not epochs:
+        return (name, *(default_epochs or SETUPS[name][3:]))
+    try:
+        epochs1, epochs2 = (int(e) for e in epochs.split(','))
+    except ValueError:
+        raise ValueError(f'setup {spec!r}: expected NAME:STAGE1,STAGE2 epochs, e.g. levir_cd:80,80')
+    return name, epochs1, epochs2
+
+
+def image_label_counts(root):
+    """Training images with image label 0 / 1 (any changed pixel, as ImageLevelChangeLabel)."""
+    folder = osp.join(root, 'train', 'label')
+    changed = [bool(cv2.imread(osp.join(folder, n), cv2.IMREAD_GRAYSCALE).any())
+               for n in sorted(os.listdir(folder))]
+    return dict(no_change=changed.count(False), change=changed.count(True))
+
+
+def share_stage1(out, seed, epochs1):
+    """Links the stage 1 and both arms' pseudo labels of a finished run of the same setup, seed
+    and stage-1 config (another stage-2 budget, ``../e<epochs1>-*/seed<seed>``) into ``out``, so
+    that only stage 2 reruns; returns that run's folder, or None."""
+    links = [osp.join(arm, link) for arm, _ in PROFILES for link in (
+        ['stage1', 'pseudo_labels'] if arm == PROFILES[0][0] else ['pseudo_labels'])]
+    if any(osp.exists(osp.join(out, link)) and not osp.islink(osp.join(out, link))
+           for link in links):  # a stage 1 or pseudo labels of its own were started here
+        return None
+    for sibling in sorted(os.listdir(osp.dirname(osp.dirname(out)))):
+        other = osp.join(osp.dirname(osp.dirname(out)), sibling, f'seed{seed}')
+        if (not sibling.startswith(f'e{epochs1}-') or other == out
+                or not osp.isfile(osp.join(other, 'result.json'))):
+            continue
+        with open(osp.join(other, 'stage1.py')) as f, open(osp.join(out, 'stage1.py')) as g:
+            if f.read() != g.read():
+                continue
+        for link in links:
+            target, path = osp.realpath(osp.join(other, link)), osp.join(out, link)
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            if not osp.lexists(path):
+                os.symlink(osp.relpath(target, osp.dirname(path)), path)
+        for arm, _ in PROFILES:
+            os.makedirs(osp.join(out, arm, 'stages'), exist_ok=True)
+            for stage in ('train_stage1', 'pseudo_labels'):
+                with open(osp.join(out, arm, 'stages', f'{stage}.done'), 'w') as f:
+                    json.dump(dict(shared_with=other), f)
+        return other
+    return None
+
+
+def run_profiles(name, out, seed, epochs1, epochs2, root):
     """One seed of the gating comparison: stage 1 once (official gated selection), then MSI pseudo
     labels gated (official) and ungated, each through the same stage 2 and its official test."""
     cached = osp.join(out, 'result.json')
     if osp.isfile(cached):
         with open(cached) as f:
-            return label_differences(out, json.load(f))
-    prepare, fusion, crop, epochs1, epochs2 = SETUPS[name]
-    root = osp.join(osp.dirname(out), 'data')
+            result = json.load(f)
+        if result.get('epochs') != [epochs1, epochs2]:
+            raise ValueError(f'{cached} holds a run with epochs {result.get("epochs")}, not '
+                             f'{[epochs1, epochs2]}: move it or choose another --work-dir')
+        return label_differences(out, result, root)
+    prepare, fusion, crop = SETUPS[name][:3]
     if not osp.isdir(osp.join(root, 'test')):
         prepare(root)
     os.makedirs(out, exist_ok=True)
@@ -248,12 +339,16 @@ def run_profiles(name, out, seed):
     start = time.time()
     result = dict(seed=seed, epochs=[epochs1, epochs2],
                   counts={s: len(os.listdir(osp.join(root, s, 'A'))) for s in ('train', 'test')})
+    shared = share_stage1(out, seed, epochs1)
+    if shared:
+        result['stage1_shared_with'] = osp.relpath(shared, osp.dirname(osp.dirname(out)))
+        print(f'  {name} seed {seed}: stage 1 and pseudo labels from {shared}', flush=True)
     for arm, extra in PROFILES:
         work = osp.join(out, arm)
         if arm != PROFILES[0][0]:  # reuse the official arm's stage 1
             os.makedirs(osp.join(work, 'stages'), exist_ok=True)
-            if not osp.exists(osp.join(work, 'stage1')):
-                os.symlink(osp.join(out, PROFILES[0][0], 'stage1'), osp.join(work, 'stage1'))
+            if not osp.lexists(osp.join(work, 'stage1')):
+                os.symlink(osp.join('..', PROFILES[0][0], 'stage1'), osp.join(work, 'stage1'))
             with open(osp.join(work, 'stages', 'train_stage1.done'), 'w') as f:
                 json.dump(dict(shared_with=PROFILES[0][0]), f)
         run(['tools/kdmsi_pipeline.py', '--stage1', stage1, '--stage2', stage2, '--work-dir',
@@ -273,25 +368,36 @@ def run_profiles(name, out, seed):
     result['minutes'] = (time.time() - start) / 60
     with open(cached, 'w') as f:
         json.dump(result, f)
-    return label_differences(out, result)
+    return label_differences(out, result, root)
 
 
-def label_differences(out, result):
-    """Adds how many pseudo-label pixels the arms disagree on, and each arm's pseudo-label mIoU at
-    every swept threshold (from its report), to ``result``."""
+def label_differences(out, result, root):
+    """Adds to ``result`` how many pseudo-label pixels the arms disagree on (in all, and on the
+    training images of image label 0, ``root/train/label``), each arm's pseudo-label mIoU at every
+    swept threshold and the second arm's IoU / mIoU at the first arm's threshold (from the
+    reports): the gating's direct effect, apart from the threshold it moves."""
     (first, _), (second, _) = PROFILES
     folder = lambda arm: osp.join(out, arm, 'pseudo_labels', 'label')  # noqa: E731
-    differing = total = 0
+    differing = total = on_no_change = 0
     for name in sorted(os.listdir(folder(first))):
         a = cv2.imread(osp.join(folder(first), name), cv2.IMREAD_GRAYSCALE)
         b = cv2.imread(osp.join(folder(second), name), cv2.IMREAD_GRAYSCALE)
+        mask = cv2.imread(osp.join(root, 'train', 'label', name), cv2.IMREAD_GRAYSCALE)
+        if mask is None:
+            raise FileNotFoundError(f'no training mask {root}/train/label/{name} for the pseudo '
+                                    f'label {folder(first)}/{name}')
         differing += int((a != b).sum())
+        on_no_change += 0 if mask.any() else int((a != b).sum())
         total += a.size
-    result['label_pixels_differing'] = dict(pixels=differing, of=total)
+    result['label_pixels_differing'] = dict(pixels=differing, of=total,
+                                            on_no_change_images=on_no_change)
+    sweeps = {}
     for arm, _ in PROFILES:
         with open(osp.join(out, arm, 'pseudo_labels', 'pseudo_label_report.json')) as f:
-            sweep = json.load(f)['sweep']
-        result[arm]['sweep_mIoU'] = {t: v['mIoU'] for t, v in sweep.items()}
+            sweeps[arm] = json.load(f)['sweep']
+        result[arm]['sweep_mIoU'] = {t: v['mIoU'] for t, v in sweeps[arm].items()}
+    at = sweeps[second][f"{result[first]['pseudo_threshold']:.2f}"]
+    result[second]['pseudo_at_other_threshold'] = dict(IoU=at['IoU'], mIoU=at['mIoU'])
     return result
 
 
@@ -300,9 +406,13 @@ def mean_std(values):
     return f'{np.mean(values):.3f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.3f}'
 
 
-def profiles_markdown(results, command):
+def profiles_markdown(results, command, reading=''):
+    """The gating page: one section per setup spec (``results``: spec -> per-seed results, with
+    ``image_labels`` counts beside them), then ``reading`` (the hand-written part, kept)."""
     lines = ['# KD-MSI: image-label gating of the pseudo labels (official vs ungated)', '',
-             f'Command: `{command}`', '', 'Raw results: `kdmsi_gating.json` beside this page.', '',
+             'Command (runs what is missing under the work dir, then writes this page and keeps '
+             'its `## Reading` section):', '', f'```\n{command}\n```', '',
+             'Raw results: `kdmsi_gating.json` beside this page.', '',
              'Per data set and seed: one stage-1 run (teacher + student, checkpoint chosen by the',
              'official gated selection), then MSI pseudo labels of the training images **gated**',
              '(official: image label 0 -> all background) or **ungated**, each threshold swept',
@@ -311,14 +421,22 @@ def profiles_markdown(results, command):
              'images with the official multiscale logit-sum test. Both arms: same data, seed,',
              'budget, nets and optimiser. Held fixed (not compared here): small Siamese ResNet-18',
              'nets (8 base channels) from random init with AdamW lr 1e-3, random crops + flips;',
-             "the official SGD (effective momentum 1e-4, lr 1e-3) needs the ImageNet weights,",
-             'which this CPU budget does not allow. Pseudo mIoU / IoU: against the training masks;',
-             'stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
-    for name, seeds in results.items():
-        r0 = seeds[0]
-        epochs = r0.get('epochs', SETUPS[name][3:])
+             "the paper's ResNet-50 / ImageNet / SGD profile needs ImageNet weights, which cannot",
+             'be downloaded here, and a GPU. Each run on one CPU thread (OMP_NUM_THREADS=1). Data',
+             "splits and crops: the script's docstring. Pseudo mIoU / IoU: against the training",
+             'masks; stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
+    for spec, entry in results.items():
+        seeds, labels = entry['seeds'], entry['image_labels']
+        r0, name = seeds[0], spec.split(':')[0]
+        epochs = r0['epochs']
+        shared = sorted({r['stage1_shared_with'] for r in seeds if 'stage1_shared_with' in r})
         lines += [f'## {name} ({r0["counts"]["train"]} train / {r0["counts"]["test"]} test pairs, '
-                  f'{epochs[0]} / {epochs[1]} epochs in stage 1 / 2)',
+                  f'{epochs[0]} / {epochs[1]} epochs in stage 1 / 2)', '',
+                  f'Training images with image label 0 / 1: {labels["no_change"]} / '
+                  f'{labels["change"]}; random training crop {SETUPS[name][2]} px; teacher '
+                  f'features {SETUPS[name][1]}.' + (
+                      f' Stage 1 and both arms\' pseudo labels are those of {", ".join(shared)} '
+                      '(same stage-1 config and seed); only stage 2 was rerun.' if shared else ''),
                   '', '| arm | pseudo t | pseudo mIoU | pseudo IoU | stage-2 cIoU | stage-2 mF1 '
                   '| per seed (pseudo IoU / stage-2 cIoU) |', '|---|---|---|---|---|---|---|']
         for arm, _ in PROFILES:
@@ -335,19 +453,22 @@ def profiles_markdown(results, command):
         pdiff = [r['gated']['pseudo']['IoU'] - r['ungated']['pseudo']['IoU'] for r in seeds]
         sel = ', '.join(f"s{r['seed']}: {r['selection']['gated_epoch']} / "
                         f"{r['selection']['ungated_epoch']}" for r in seeds)
-        px = ', '.join(f"s{r['seed']}: {r['label_pixels_differing']['pixels']} of "
-                       f"{r['label_pixels_differing']['of']}" for r in seeds
-                       if 'label_pixels_differing' in r)
+        px = ', '.join(f"s{r['seed']}: {d['pixels']} of {d['of']} ({d['on_no_change_images']} "
+                       'on label-0 images)' for r in seeds for d in [r['label_pixels_differing']])
+        same_t = ', '.join(f"s{r['seed']}: {r['ungated']['pseudo_at_other_threshold']['IoU']:.3f}"
+                           for r in seeds)
         low = ', '.join(f"s{r['seed']}: {r['gated']['sweep_mIoU']['0.00']:.3f} / "
                         f"{r['ungated']['sweep_mIoU']['0.00']:.3f}" for r in seeds
                         if 'sweep_mIoU' in r['gated'])
         lines += ['', f'Gated - ungated: pseudo IoU {mean_std(pdiff)}, stage-2 cIoU '
                   f'{mean_std(diff)}. Pseudo-label pixels that differ between the arms at their '
-                  f'chosen thresholds: {px}. Pseudo-label mIoU at threshold 0.00, gated / '
+                  f'chosen thresholds: {px}. Ungated pseudo IoU at the gated arm\'s threshold '
+                  f'(the direct effect of the gating, without the threshold it moves): {same_t}. '
+                  'Pseudo-label mIoU at threshold 0.00, gated / '
                   f'ungated: {low}. Stage-1 checkpoint epoch chosen by the gated / ungated '
                   f'selection score: {sel}. Minutes per seed: '
                   + ', '.join(f"{r['minutes']:.1f}" for r in seeds) + '.', '']
-    return '\n'.join(lines) + '\n'
+    return '\n'.join(lines) + ('\n' + reading if reading else '\n')
 
 
 def markdown(results, command):
@@ -387,7 +508,9 @@ def markdown(results, command):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--work-dir', default='/tmp/cdkd_kdmsi_experiment')
-    parser.add_argument('--setups', nargs='+', default=list(SETUPS), choices=list(SETUPS))
+    parser.add_argument('--setups', nargs='+', default=list(SETUPS), metavar='NAME[:E1,E2]',
+                        help=f'of {", ".join(SETUPS)}; with --compare-gating a setup may name its '
+                        'stage-1 / stage-2 epochs (e.g. levir_cd:80,240) and appear more than once')
     parser.add_argument('--doc', default=osp.join(REPO, 'docs/experiments/kdmsi.md'))
     parser.add_argument('--shared-data', default=SHARED, help='the real samples (read only)')
     parser.add_argument('--synthetic-no-change-prob', type=float, default=SYNTHETIC_NO_CHANGE_PROB,
@@ -399,11 +522,16 @@ def main():
     parser.add_argument('--epochs', nargs=2, type=int, metavar=('STAGE1', 'STAGE2'),
                         help="override the setups' epochs (same for every arm)")
     args = parser.parse_args()
-    if args.epochs:
-        for name in args.setups:
-            SETUPS[name] = (*SETUPS[name][:3], *args.epochs)
+    try:
+        specs = [parse_setup(spec, args.epochs) for spec in args.setups]
+    except ValueError as e:
+        parser.error(str(e))
     if args.compare_gating:
-        return compare_gating(args)
+        return compare_gating(args, specs)
+    if any(':' in spec for spec in args.setups) or len(set(args.setups)) < len(args.setups):
+        parser.error('NAME:E1,E2 and repeated setups need --compare-gating; use --epochs')
+    for name, epochs1, epochs2 in specs:
+        SETUPS[name] = (*SETUPS[name][:3], epochs1, epochs2)
     default_no_change = SYNTHETIC_NO_CHANGE_PROB
     globals().update(SHARED=args.shared_data,
                      SYNTHETIC_NO_CHANGE_PROB=args.synthetic_no_change_prob)
@@ -425,22 +553,38 @@ def main():
     print(f'[kdmsi_ablation] wrote {args.doc}', flush=True)
 
 
-def compare_gating(args):
+def compare_gating(args, specs):
     globals().update(SHARED=args.shared_data)
     results = {}
-    for name in args.setups:
-        print(f'[kdmsi_ablation] {name}: gated vs ungated, seeds {args.seeds}', flush=True)
-        results[name] = [run_profiles(name, osp.join(args.work_dir, name, f'seed{seed}'), seed)
-                         for seed in args.seeds]
-    command = ('flock /tmp/cdkd-heavy.lock python tools/experiments/kdmsi_ablation.py '
-               f"--compare-gating --setups {' '.join(args.setups)} --seeds "
-               + ' '.join(map(str, args.seeds))
-               + (f' --epochs {args.epochs[0]} {args.epochs[1]}' if args.epochs else ''))
+    for name, epochs1, epochs2 in specs:
+        print(f'[kdmsi_ablation] {name} ({epochs1} / {epochs2} epochs): gated vs ungated, seeds '
+              f'{args.seeds}', flush=True)
+        root = osp.join(args.work_dir, name, 'data')
+        seeds = [run_profiles(name, osp.join(args.work_dir, name, f'e{epochs1}-{epochs2}',
+                                             f'seed{seed}'), seed, epochs1, epochs2, root)
+                 for seed in args.seeds]
+        results[f'{name}:{epochs1},{epochs2}'] = dict(image_labels=image_label_counts(root),
+                                                      seeds=seeds)
+    command = ('python tools/experiments/kdmsi_ablation.py --compare-gating --setups '
+               + ' '.join(results) + ' --seeds ' + ' '.join(map(str, args.seeds))
+               + f' --work-dir {args.work_dir}')
+    write_gating_page(osp.dirname(args.doc), results, command)
+
+
+def write_gating_page(doc_dir, results, command):
+    """Writes ``kdmsi_gating.json`` and ``kdmsi_gating.md`` in ``doc_dir``, keeping the existing
+    page's hand-written ``## Reading`` section."""
     from cdkd.utils.atomic_write import atomic_write_text
-    doc_dir = osp.dirname(args.doc)
+    page = osp.join(doc_dir, 'kdmsi_gating.md')
+    reading = ''
+    if osp.isfile(page):
+        with open(page) as f:
+            text = f.read()
+        heading = re.search(r'^## Reading$', text, re.MULTILINE)
+        reading = text[heading.start():] if heading else ''
     atomic_write_text(osp.join(doc_dir, 'kdmsi_gating.json'), json.dumps(results, indent=2))
-    atomic_write_text(osp.join(doc_dir, 'kdmsi_gating.md'), profiles_markdown(results, command))
-    print(f'[kdmsi_ablation] wrote {doc_dir}/kdmsi_gating.md', flush=True)
+    atomic_write_text(page, profiles_markdown(results, command, reading))
+    print(f'[kdmsi_ablation] wrote {page}', flush=True)
 
 
 if __name__ == '__main__':
