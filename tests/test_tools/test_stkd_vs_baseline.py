@@ -28,7 +28,7 @@ def args(**kw):
 
 
 SEIFNET_ARMS = ('seifnet', 'stkd_official', 'stkd_argmax_target', 'stkd_image_space',
-                'stkd_student_sup')
+                'stkd_student_sup', 'stkd_image_space_argmax_target')
 
 
 def test_seifnet_arms_share_network_data_and_schedule(tmp_path):
@@ -51,7 +51,7 @@ def test_seifnet_arms_share_network_data_and_schedule(tmp_path):
 
 
 def test_ablation_arms_change_one_thing_of_the_official_stkd(tmp_path):
-    """Each cause-isolation arm is stkd_official with exactly the model setting it names."""
+    """Each cause-isolation arm is stkd_official with exactly the model settings it names."""
     script = load_script()
     cfgs = {m: script.build_cfg(m, str(tmp_path), 0, args(), str(tmp_path / 'w'))
             for m in SEIFNET_ARMS[1:]}
@@ -60,14 +60,17 @@ def test_ablation_arms_change_one_thing_of_the_official_stkd(tmp_path):
     without = cfgs['stkd_student_sup'].model.to_dict()
     assert without.pop('distill_loss') is None
     assert without == {k: v for k, v in official.items() if k != 'distill_loss'}
-    changed = dict(stkd_argmax_target=('distill_loss', 'target_rule', 'argmax'),
-                   stkd_image_space=('student_augment', 'space', 'image'))
-    for method, (part, key, value) in changed.items():
+    target = ('distill_loss', 'target_rule', 'argmax')
+    view = ('student_augment', 'space', 'image')
+    changed = dict(stkd_argmax_target=[target], stkd_image_space=[view],
+                   stkd_image_space_argmax_target=[view, target])
+    for method, changes in changed.items():
         model = cfgs[method].model.to_dict()
-        assert model[part][key] == value and official[part].get(key) != value, method
-        model[part].pop(key)
         reference = {k: dict(v) if isinstance(v, dict) else v for k, v in official.items()}
-        reference[part].pop(key, None)
+        for part, key, value in changes:
+            assert model[part][key] == value and official[part].get(key) != value, method
+            model[part].pop(key)
+            reference[part].pop(key, None)
         assert model == reference, method
         assert MODELS.build(cfgs[method].model) is not None
 

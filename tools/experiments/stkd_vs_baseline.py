@@ -66,7 +66,9 @@ CONFIGS = dict(
     stkd_image_space=osp.join(
         REPO, 'configs/stkd/stkd-image-space_seifnet_r18_256x256_200e_levircd.py'),
     stkd_student_sup=osp.join(
-        REPO, 'configs/stkd/stkd-student-sup_seifnet_r18_256x256_200e_levircd.py'))
+        REPO, 'configs/stkd/stkd-student-sup_seifnet_r18_256x256_200e_levircd.py'),
+    stkd_image_space_argmax_target=osp.join(
+        REPO, 'configs/stkd/stkd-image-space-argmax-target_seifnet_r18_256x256_200e_levircd.py'))
 DATASETS = ('synthetic', 'levir', 'dsifn', 'airchange', 'egy_bcd')
 AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
 NARROW = dict(backbone=dict(stem_channels=8, base_channels=8),
@@ -228,6 +230,8 @@ METHOD_DOC = dict(
                      '(no clipping below the mean), renormalised afterwards',
     stkd_student_sup='stkd_official without the distillation term: BCEDice(T) + 0.9 BCEDice(S) '
                      "(the paper's Table III second row)",
+    stkd_image_space_argmax_target='stkd_official with both changes above: the view on the '
+                                   'image in [0, 1] and the argmax target (cdkd\'s fixed STKD)',
     baseline="cdkd's earlier baseline: Siamese ResNet-18 layout (8 base channels) + FPN, CE",
     stkd="cdkd's earlier reconstruction (not the official method): baseline + one random "
          'photometric/noise/blur/JPEG perturbation of B + student CE + pixel KL',
