@@ -424,7 +424,8 @@ def profiles_markdown(results, command, reading=''):
              "the paper's ResNet-50 / ImageNet / SGD profile needs ImageNet weights, which cannot",
              'be downloaded here, and a GPU. Each run on one CPU thread (OMP_NUM_THREADS=1). Data',
              "splits and crops: the script's docstring. Pseudo mIoU / IoU: against the training",
-             'masks; stage 2: test split, change IoU (cIoU) and mF1 (paper "F1").', '']
+             'masks; stage 2: test split, change IoU (cIoU) and mF1 (paper "F1"). Mean ±',
+             'sample std (ddof 1) over the seeds.', '']
     for spec, entry in results.items():
         seeds, labels = entry['seeds'], entry['image_labels']
         r0, name = seeds[0], spec.split(':')[0]
