@@ -132,8 +132,8 @@ def test_airchange_and_egy_bcd_splits_crops_and_image_labels(tmp_path, monkeypat
     air = ['Archieve.png', 'Szada_1.png', 'Szada_2.png', 'Tiszadob_5.png']
     _fake_set(shared / 'airchange', air, (330, 170))  # 2 x 1 crops of 160 each
     _fake_set(shared / 'egy_bcd', ['test_1.png', 'train_1.png', 'val_1.png'], (128, 128))
-    monkeypatch.setattr(kdmsi_ablation, 'SHARED', str(shared))
-    kdmsi_ablation.prepare_airchange(str(tmp_path / 'air'))
+    monkeypatch.setattr(kdmsi_ablation.data, 'SHARED', str(shared))
+    kdmsi_ablation.data.prepare_airchange(str(tmp_path / 'air'))
     listing = lambda d: sorted(p.name for p in d.iterdir())  # noqa: E731
     assert listing(tmp_path / 'air' / 'test' / 'A') == [
         'Szada_2_0000_0000.png', 'Szada_2_0160_0000.png',
@@ -143,15 +143,15 @@ def test_airchange_and_egy_bcd_splits_crops_and_image_labels(tmp_path, monkeypat
         'Szada_1_0000_0000.png', 'Szada_1_0160_0000.png']
     # Szada_1 (the 2nd image) has its change in its 2nd crop only
     assert kdmsi_ablation.image_label_counts(str(tmp_path / 'air')) == dict(no_change=3, change=1)
-    kdmsi_ablation.prepare_egy_bcd(str(tmp_path / 'egy'))
+    kdmsi_ablation.data.prepare_egy_bcd(str(tmp_path / 'egy'))
     assert len(listing(tmp_path / 'egy' / 'train' / 'A')) == 8  # train_ + val_, 4 crops of 64
     assert listing(tmp_path / 'egy' / 'test' / 'A')[0] == 'test_1_0000_0000.png'
     _fake_set(shared / 'egy_bcd', ['extra_1.png'], (64, 64))
     with pytest.raises(ValueError, match='extra_1.png: expected a train_/val_/test_ name'):
-        kdmsi_ablation.prepare_egy_bcd(str(tmp_path / 'egy2'))
+        kdmsi_ablation.data.prepare_egy_bcd(str(tmp_path / 'egy2'))
     (shared / 'airchange' / 'A' / 'Szada_2.png').unlink()
     with pytest.raises(FileNotFoundError, match="Szada_2.png"):
-        kdmsi_ablation.prepare_airchange(str(tmp_path / 'air2'))
+        kdmsi_ablation.data.prepare_airchange(str(tmp_path / 'air2'))
 
 
 def test_cached_run_with_other_epochs_is_refused(tmp_path):

@@ -13,6 +13,7 @@ from scratch (no pretrained weights can be downloaded), AdamW: see docs/experime
 Writes docs/experiments/kdmsi.md and WORK_DIR/results.json.
 """
 import argparse
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -24,8 +25,6 @@ import time
 import cv2
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SHARED_DEFAULT = osp.normpath(osp.join(REPO, '..', 'shared', 'data'))
-SHARED = SHARED_DEFAULT  # --shared-data overrides
 STAGE1_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi_r18_96x96_20e_synthetic.py')
 STAGE2_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi-stage2_siamdlv3p_r50_256x256_50e_whucd.py')
 MI_SCALES = 'tta_model.scales=(0.5,1.0,1.5,2.0)'  # the official MI's (multi_scale_inference.py:88)
@@ -41,86 +40,14 @@ STAGE2_KEYS = ('OA', 'mF1', 'IoU', 'mIoU', 'FP_union', 'FN_union')
 PROFILES = [('gated', []), ('ungated', ['--no-gating'])]  # (arm, extra kdmsi_pipeline args)
 
 
-def write_pair(root, split, name, a, b, label):
-    for sub, img in (('A', a), ('B', b), ('label', label)):
-        os.makedirs(osp.join(root, split, sub), exist_ok=True)
-        if not cv2.imwrite(osp.join(root, split, sub, name + '.png'), img):
-            raise OSError(f'could not write {root}/{split}/{sub}/{name}.png')
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def read_pair(folder, name):
-    a = cv2.imread(osp.join(folder, 'A', name), cv2.IMREAD_COLOR)
-    b = cv2.imread(osp.join(folder, 'B', name), cv2.IMREAD_COLOR)
-    label = cv2.imread(osp.join(folder, 'label', name), cv2.IMREAD_GRAYSCALE)
-    if a is None or b is None or label is None:
-        raise FileNotFoundError(f'cannot read pair {name} under {folder}')
-    return a, b, label
-
-
-def crops(a, b, label, size):
-    h, w = label.shape
-    for y in range(0, h - size + 1, size):
-        for x in range(0, w - size + 1, size):
-            yield (f'{y:04d}_{x:04d}', a[y:y + size, x:x + size], b[y:y + size, x:x + size],
-                   label[y:y + size, x:x + size])
-
-
-def prepare_levir(root):
-    for tile, split in (('test_1.png', 'train'), ('test_2.png', 'train'), ('test_3.png', 'test')):
-        for suffix, *pair in crops(*read_pair(osp.join(SHARED, 'levir_cd'), tile), 256):
-            write_pair(root, split, f'{tile[:-4]}_{suffix}', *pair)
-    folder = osp.join(SHARED, 'levir_cd256')
-    for name in sorted(os.listdir(osp.join(folder, 'A'))):
-        write_pair(root, 'train', name[:-4], *read_pair(folder, name))
-
-
-def prepare_dsifn(root):
-    folder = osp.join(SHARED, 'dsifn_cd256')
-    names = sorted(os.listdir(osp.join(folder, 'A')))
-    for i, name in enumerate(names):
-        split = 'train' if i < 7 else 'test'
-        for suffix, *pair in crops(*read_pair(folder, name), 128):
-            write_pair(root, split, f'{name[:-4]}_{suffix}', *pair)
-
-
-# AirChange: the two held-out scenes (the split shared with the STKD experiment); 160 px crops
-# give many change-free training crops (71 of 184), the case the image-label gating is for.
-AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
-
-
-def prepare_airchange(root):
-    folder = osp.join(SHARED, 'airchange')
-    names = sorted(os.listdir(osp.join(folder, 'A')))
-    missing = [n for n in AIRCHANGE_TEST if n not in names]
-    if missing:
-        raise FileNotFoundError(f'AirChange test scenes {missing} not under {folder}/A')
-    for name in names:
-        split = 'test' if name in AIRCHANGE_TEST else 'train'
-        for suffix, *pair in crops(*read_pair(folder, name), 160):
-            write_pair(root, split, f'{name[:-4]}_{suffix}', *pair)
-
-
-def prepare_egy_bcd(root):
-    """EGY-BCD's nine 256 samples: train_* and val_* for training, test_* for testing, in 64 px
-    crops (25 of the 112 training crops are change-free; of 128 px crops only 2 of 28 are)."""
-    folder = osp.join(SHARED, 'egy_bcd')
-    for name in sorted(os.listdir(osp.join(folder, 'A'))):
-        split = name.split('_')[0]
-        if split not in ('train', 'val', 'test'):
-            raise ValueError(f'EGY-BCD sample {folder}/A/{name}: expected a train_/val_/test_ name')
-        for suffix, *pair in crops(*read_pair(folder, name), 64):
-            write_pair(root, 'test' if split == 'test' else 'train', f'{name[:-4]}_{suffix}', *pair)
-
-
-# Share of change-free synthetic scenes (the generator's default; --synthetic-no-change-prob).
-SYNTHETIC_NO_CHANGE_PROB = 0.1
-
-
-def prepare_synthetic(root):
-    sys.path.insert(0, REPO)
-    from cdkd.datasets import generate_synthetic_cd
-    generate_synthetic_cd(root, splits=dict(train=160, test=40), size=128, seed=0, progress=False,
-                          no_change_prob=SYNTHETIC_NO_CHANGE_PROB)
+data = _load(osp.join(osp.dirname(osp.abspath(__file__)), 'kdmsi_data.py'), 'kdmsi_data')
 
 
 def dataset(root, split, pipeline):
@@ -134,7 +61,7 @@ def write_configs(out, root, teacher_fusion, crop, epochs1, epochs2, seed=None):
     backbone = ("dict(type='ResNetV1c', depth=18, in_channels=3, stem_channels=8, "
                 "base_channels=8, num_stages=4, out_indices=(3, ), strides=(1, 2, 2, 1), "
                 "dilations=(1, 1, 1, 1), norm_cfg=dict(type='BN'), init_cfg=None)")
-    common = f"""
+    common = """
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4))
 eval_pipeline = [dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
@@ -206,12 +133,12 @@ def test_metrics(work_dir):
 
 # name -> (prepare, teacher fusion (official README), crop, stage-1 / stage-2 epochs)
 SETUPS = dict(
-    synthetic=(prepare_synthetic, 'abs_diff', 64, 30, 30),  # 20 iterations per epoch
-    levir_cd=(prepare_levir, 'abs_diff', 96, 120, 120),  # 5-6 iterations per epoch
-    dsifn_cd=(prepare_dsifn, 'diff', 64, 150, 150),  # 3-4 iterations per epoch
+    synthetic=(data.prepare_synthetic, 'abs_diff', 64, 30, 30),  # 20 iterations per epoch
+    levir_cd=(data.prepare_levir, 'abs_diff', 96, 120, 120),  # 5-6 iterations per epoch
+    dsifn_cd=(data.prepare_dsifn, 'diff', 64, 150, 150),  # 3-4 iterations per epoch
     # no official feature choice for these two: the official script's default teacher (abs)
-    airchange=(prepare_airchange, 'abs_diff', 96, 20, 40),  # 23 iterations per epoch
-    egy_bcd=(prepare_egy_bcd, 'abs_diff', 64, 40, 60),  # 14 iterations per epoch
+    airchange=(data.prepare_airchange, 'abs_diff', 96, 20, 40),  # 23 iterations per epoch
+    egy_bcd=(data.prepare_egy_bcd, 'abs_diff', 64, 40, 60),  # 14 iterations per epoch
 )
 
 
@@ -513,8 +440,10 @@ def main():
                         help=f'of {", ".join(SETUPS)}; with --compare-gating a setup may name its '
                         'stage-1 / stage-2 epochs (e.g. levir_cd:80,240) and appear more than once')
     parser.add_argument('--doc', default=osp.join(REPO, 'docs/experiments/kdmsi.md'))
-    parser.add_argument('--shared-data', default=SHARED, help='the real samples (read only)')
-    parser.add_argument('--synthetic-no-change-prob', type=float, default=SYNTHETIC_NO_CHANGE_PROB,
+    parser.add_argument('--shared-data', default=data.SHARED_DEFAULT,
+                        help='the real samples (read only)')
+    parser.add_argument('--synthetic-no-change-prob', type=float,
+                        default=data.SYNTHETIC_NO_CHANGE_PROB,
                         help='share of change-free scenes in the synthetic setup')
     parser.add_argument('--compare-gating', action='store_true',
                         help='the gated (official) vs ungated pseudo-label comparison over '
@@ -533,20 +462,19 @@ def main():
         parser.error('NAME:E1,E2 and repeated setups need --compare-gating; use --epochs')
     for name, epochs1, epochs2 in specs:
         SETUPS[name] = (*SETUPS[name][:3], epochs1, epochs2)
-    default_no_change = SYNTHETIC_NO_CHANGE_PROB
-    globals().update(SHARED=args.shared_data,
-                     SYNTHETIC_NO_CHANGE_PROB=args.synthetic_no_change_prob)
+    default_no_change = data.SYNTHETIC_NO_CHANGE_PROB
+    data.SHARED, data.SYNTHETIC_NO_CHANGE_PROB = args.shared_data, args.synthetic_no_change_prob
     results = {}
     for name in args.setups:
         print(f'[kdmsi_ablation] {name}', flush=True)
         results[name] = run_setup(name, osp.join(args.work_dir, name))
         s = results[name]['stage2']
-        print(f'  stage 2 test: ' + ', '.join(f'{k} {s[k]:.4f}' for k in STAGE2_KEYS), flush=True)
+        print('  stage 2 test: ' + ', '.join(f'{k} {s[k]:.4f}' for k in STAGE2_KEYS), flush=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     command = 'flock /tmp/cdkd-heavy.lock python tools/experiments/kdmsi_ablation.py' + (
         f" --setups {' '.join(args.setups)}" if args.setups != list(SETUPS) else '') + (
-        f' --shared-data {args.shared_data}' if args.shared_data != SHARED_DEFAULT else '') + (
+        f' --shared-data {args.shared_data}' if args.shared_data != data.SHARED_DEFAULT else '') + (
         f' --synthetic-no-change-prob {args.synthetic_no_change_prob:g}'
         if args.synthetic_no_change_prob != default_no_change else '')
     from cdkd.utils.atomic_write import atomic_write_text
@@ -555,7 +483,7 @@ def main():
 
 
 def compare_gating(args, specs):
-    globals().update(SHARED=args.shared_data)
+    data.SHARED = args.shared_data
     results = {}
     for name, epochs1, epochs2 in specs:
         print(f'[kdmsi_ablation] {name} ({epochs1} / {epochs2} epochs): gated vs ungated, seeds '
