@@ -27,7 +27,6 @@ from urllib.parse import urlparse
 
 import mmengine
 import torch
-from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import (CheckpointLoader, get_deprecated_model_names,
                                         get_external_models, load_from_http)
@@ -142,9 +141,8 @@ def inline_model_files(cfg: Any) -> int:
         for k in list(cfg):
             v = cfg[k]
             if isinstance(v, dict) and set(v) == {'cfg_path'}:
-                if not osp.isfile(v['cfg_path']):
-                    raise FileNotFoundError(f'{k}: config {v["cfg_path"]!r} not found')
-                cfg[k] = Config.fromfile(v['cfg_path']).model
+                from cdkd.models.distillers.teacher_student_distiller import model_config
+                cfg[k] = model_config(v, k)  # the distiller's own reading of cfg_path
                 inlined += 1 + inline_model_files(cfg[k])
             elif not is_trained_model_spec(v):
                 inlined += inline_model_files(v)
