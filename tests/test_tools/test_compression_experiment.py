@@ -4,6 +4,7 @@ other settings, duplicated seeds or two benchmarks are refused."""
 import json
 
 import pytest
+import torch
 
 from tests.test_tools.test_compression_tools import load_tool
 
@@ -172,3 +173,98 @@ def test_merge_compares_only_the_settings_of_the_arms_run(tmp_path):
                               {('levir', 'teacher (R18 FPN)'): [dict(F1=0.5, IoU=0.3)]})
     with pytest.raises(ValueError, match='crop 64 vs 32'):
         script.merge_reports([teacher_crop, alone], str(tmp_path / 'm.md'))
+
+
+def test_merge_keeps_students_apart_and_reads_jsons_from_before_student(tmp_path):
+    """A JSON written before --student existed ran the half-width ResNet-18: it merges with
+    r18-half runs and is refused beside another student's."""
+    script = load_tool(SCRIPT)
+    base = ['--arms', 'alone', '--bench-size', '0', '--iters', '9']
+    old = invocation(script, tmp_path, 'old', base, {('levir', 'student alone'): runs(0.1)})
+    raw = json.load(open(old))
+    del raw['args']['student']
+    json.dump(raw, open(old, 'w'))
+    same = invocation(script, tmp_path, 'same', base + ['--seeds', '1'],
+                      {('levir', 'student alone'): runs(0.2, first_seed=1)})
+    script.merge_reports([old, same], str(tmp_path / 'ok.md'))
+    assert 'Student: half-width ResNet-18 + FPN' in open(tmp_path / 'ok.md').read()
+    mnv2 = invocation(script, tmp_path, 'mnv2', base + ['--seeds', '1', '--student', 'mnv2'],
+                      {('levir', 'student alone'): runs(0.2, first_seed=1)})
+    with pytest.raises(ValueError, match="student 'mnv2' vs 'r18-half'"):
+        script.merge_reports([old, mnv2], str(tmp_path / 'm.md'))
+
+
+def test_tinycd_has_no_fpn_features_to_distil():
+    script = load_tool(SCRIPT)
+    with pytest.raises(SystemExit):
+        script.parse_args(['--student', 'tinycd', '--distill', 'cwd-feat'])
+
+
+def teacher_checkpoint(script, path):
+    """A checkpoint of the experiment's teacher network (random weights), as a runner saves it."""
+    from mmengine.config import Config
+
+    from cdkd.registry import MODELS
+    from cdkd.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    model = Config.fromfile(script.TEACHER).model
+    model.backbone.init_cfg = None
+    torch.save(dict(state_dict=MODELS.build(model).state_dict()), path)
+    return str(path)
+
+
+@pytest.mark.parametrize('student,distill,losses', [
+    ('tinycd', 'cwd', {'distill.loss_cwd'}),
+    ('tinycd', 'kd', {'distill.loss_kd'}),
+    ('mnv2', 'cwd-feat', {'distill.loss_cwd', 'distill.loss_fused0', 'distill.loss_fused3'}),
+])
+def test_every_student_trains_under_the_teacher(tmp_path, student, distill, losses):
+    """The distiller the script builds connects the R18 FPN teacher to each student: a 2-class
+    teacher meets TinyCD's single logit, the fused-feature connectors map the student's widths to
+    the teacher's, the distillation losses reach the student and never the teacher."""
+    from mmengine.config import Config
+
+    from cdkd.registry import MODELS
+    from tests.test_models.test_siamese_encoder_decoder import make_batch
+    script = load_tool(SCRIPT)
+    args = script.parse_args(['--student', student, '--distill', distill])
+    cfg = script.build_cfg(script.STUDENTS[student][1], str(tmp_path), 0, 10, args,
+                           str(tmp_path / 'w'), teacher_checkpoint(script, tmp_path / 't.pth'))
+    connectors = cfg.model.distiller.connectors
+    assert connectors.logits_t.out_channels == (1 if student == 'tinycd' else 2)
+    if distill == 'cwd-feat':
+        widths = Config.fromfile(script.STUDENTS[student][1]).model.decode_head.in_channels
+        assert (connectors.fused0_s.in_channel, connectors.fused0_s.out_channel) == (widths[0], 64)
+        assert (connectors.fused3_s.in_channel, connectors.fused3_s.out_channel) == (widths[3], 512)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    data = model.data_preprocessor(make_batch(size=64), training=True)
+    out = model(**data, mode='loss')
+    assert losses <= set(out) and all(torch.isfinite(out[k]) and out[k] > 0 for k in losses)
+    sum(out[k] for k in losses).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.student.backbone.parameters())
+    assert all(p.grad is None for p in model.teachers.parameters())
+
+
+def test_ombria_split_links_optical_t1_and_sar_t2(tmp_path, monkeypatch):
+    script = load_tool(SCRIPT)
+    src = tmp_path / 'shared' / 'ombria_gold'
+    for sub in ('A', 'B', 'C', 'Label'):
+        (src / sub).mkdir(parents=True)
+        for i in (1, 2, 3):
+            (src / sub / f'train_{i:04d}.png').write_bytes(sub.encode())
+    for split, ids in (('train', 'train_0001\ntrain_0003\n'), ('val', 'train_0002\n')):
+        (tmp_path / f'ombria_gold_{split}.txt').write_text(ids)
+    monkeypatch.setattr(script, 'OMBRIA_SPLITS', str(tmp_path / 'ombria_gold_{}.txt'))
+    root = script.prepare_data('ombria', str(tmp_path / 'work'), str(tmp_path / 'shared'))
+    assert sorted(p.name for p in (tmp_path / 'work/ombria/train/B').iterdir()) == [
+        'train_0001.png', 'train_0003.png']
+    assert (tmp_path / 'work/ombria/test/B/train_0002.png').read_bytes() == b'B'  # the SAR
+    assert (tmp_path / 'work/ombria/test/label/train_0002.png').read_bytes() == b'Label'
+    assert root == str(tmp_path / 'work' / 'ombria')
+    (src / 'B' / 'train_0002.png').unlink()
+    with pytest.raises(FileNotFoundError, match=r'B/train_0002.png \(listed in .*val.txt\)'):
+        script.prepare_data('ombria', str(tmp_path / 'work2'), str(tmp_path / 'shared'))

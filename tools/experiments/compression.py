@@ -2,16 +2,19 @@
 distilled student at equal budget, >= 3 seeds, beside params, FLOPs and the measured speed-up.
 
 Teacher: Siamese ResNet-18 + FPN (configs/siamese/siamfpn_r18_256x256_40k_levircd.py), trained
-once (seed 0) for --teacher-iters. Student: the half-width ResNet-18 + FPN
-(configs/compression/siamfpn_r18-half_256x256_40k_levircd.py), trained for --iters alone and as the
-student of TeacherStudentDistiller with --distill (``cwd``: configs/_base_/distillers/cwd_logits.py,
-CWD on the logits, tau 1, weight 3; ``kd``: pixel KL, T 4, x T^2), same data, augmentation,
-optimiser and schedule, seeds --seeds. All from random initialisation (no ImageNet weights offline).
+once (seed 0) for --teacher-iters. Student (--student): the half-width ResNet-18 + FPN, the
+MobileNetV2 + FPN or TinyCD of configs/compression/, trained for --iters alone and as the student of
+TeacherStudentDistiller with --distill (``cwd``: configs/_base_/distillers/cwd_logits.py, CWD on
+the logits, tau 1, weight 3; ``kd``: pixel KL, T 4, x T^2; ``cwd-feat``: CWD on the logits plus
+MSE on the fused stride-4 and stride-32 features through learnable 1x1 conv + BN connectors from
+the student's widths to the teacher's), same data, augmentation, optimiser and schedule, seeds
+--seeds. All from random initialisation (no ImageNet weights offline).
 
-Data: the deterministic splits of tools/experiments/stkd_vs_baseline.py (read in place from
-../shared/data; derived patches go to a temporary folder, deleted at the end); training crops are
-re-drawn (up to 10 times, mmseg's cat_max_ratio=0.9) when one class covers > 90 % of the crop, for
-every arm.
+Data: the deterministic splits of tools/experiments/stkd_vs_baseline.py, and ``ombria`` (optical
+t1 / SAR t2 of ../shared/data/ombria_gold, the fixed 166 / 42 split of
+configs/_base_/datasets/splits; the 1-band SAR is read as 3 equal bands), read in place (derived
+patches and links go to a temporary folder, deleted at the end); training crops are re-drawn (up
+to 10 times, mmseg's cat_max_ratio=0.9) when one class covers > 90 % of the crop, for every arm.
 
 A teacher trained here is kept with --teacher-work-dir DIR (its checkpoints stay in DIR; otherwise
 everything goes to a temporary folder deleted at the end); --teacher-eval-interval N also tests and
@@ -26,6 +29,8 @@ import argparse
 import glob
 import importlib.util
 import json
+import math
+import os
 import os.path as osp
 import shutil
 import sys
@@ -40,7 +45,15 @@ from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEACHER = osp.join(REPO, 'configs/siamese/siamfpn_r18_256x256_40k_levircd.py')
-STUDENT = osp.join(REPO, 'configs/compression/siamfpn_r18-half_256x256_40k_levircd.py')
+# --student: (what the report calls it, config)
+STUDENTS = {
+    'r18-half': ('half-width ResNet-18 + FPN',
+                 osp.join(REPO, 'configs/compression/siamfpn_r18-half_256x256_40k_levircd.py')),
+    'mnv2': ('MobileNetV2 + FPN',
+             osp.join(REPO, 'configs/compression/siamfpn_mnv2_256x256_40k_levircd.py')),
+    'tinycd': ('TinyCD (MobileNetV2 layers 1-3)',
+               osp.join(REPO, 'configs/compression/tinycd_mnv2_256x256_40k_levircd.py'))}
+OMBRIA_SPLITS = osp.join(REPO, 'configs/_base_/datasets/splits/ombria_gold_{}.txt')
 CWD = osp.join(REPO, 'configs/_base_/distillers/cwd_logits.py')
 
 
@@ -58,13 +71,19 @@ ARMS = ('teacher', 'alone', 'distilled')
 # settings that JSONs merged into one table must share, by the arms each JSON ran (a teacher-only
 # run has no student --iters; the arm names the distillation loss, so cwd and kd runs merge)
 MERGE_KEYS = dict(teacher=('datasets', 'crop', 'batch', 'lr', 'teacher_iters'),
-                  alone=('datasets', 'crop', 'batch', 'lr', 'iters'),
-                  distilled=('datasets', 'crop', 'batch', 'lr', 'teacher_iters', 'iters'))
+                  alone=('datasets', 'crop', 'batch', 'lr', 'iters', 'student'),
+                  distilled=('datasets', 'crop', 'batch', 'lr', 'teacher_iters', 'iters',
+                             'student'))
+# settings added after JSONs were committed: what those JSONs ran with
+DEFAULT_ARGS = dict(student='r18-half')
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--datasets', nargs='+', default=['levir'], choices=['levir', 'dsifn'])
+    p.add_argument('--datasets', nargs='+', default=['levir'],
+                   choices=[d for d in STKD_VS_BASELINE.DATASETS if d != 'synthetic'] +
+                   ['ombria'])
+    p.add_argument('--student', default='r18-half', choices=list(STUDENTS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=list(ARMS),
                    help='which arms this invocation runs (teacher: test it; alone / distilled: '
@@ -83,7 +102,7 @@ def parse_args(argv=None):
     p.add_argument('--crop', type=int, default=64)
     p.add_argument('--batch', type=int, default=4)
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (every run)')
-    p.add_argument('--distill', default='cwd', choices=['cwd', 'kd'])
+    p.add_argument('--distill', default='cwd', choices=['cwd', 'kd', 'cwd-feat'])
     p.add_argument('--bench-size', type=int, default=256, help='benchmark input side (0: skip)')
     p.add_argument('--bench-scene', type=int, default=1024, help='scene side (0: skip)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')))
@@ -98,6 +117,9 @@ def parse_args(argv=None):
             args.teacher_eval_interval and args.teacher_iters % args.teacher_eval_interval):
         p.error(f'--teacher-eval-interval {args.teacher_eval_interval} must divide '
                 f'--teacher-iters {args.teacher_iters}')
+    if args.distill == 'cwd-feat' and args.student == 'tinycd':
+        p.error('--distill cwd-feat distils the FPN inputs; --student tinycd has no FPN '
+                '(use cwd or kd)')
     return args
 
 
@@ -113,16 +135,37 @@ class CurveHook(Hook):
                                 IoU=float(metrics['IoU'])))
 
 
-def distiller_cfg(kind):
-    if kind == 'cwd':
-        return Config.fromfile(CWD).distiller.to_dict()
+def distiller_cfg(kind, student, teacher):
+    """The ``ConfigurableDistiller`` of --distill ``kind`` between two model configs."""
     logits = dict(type='ModuleOutputs', source='decode_head.conv_seg')
-    return dict(type='ConfigurableDistiller', student_recorders=dict(logits=logits),
-                teacher_recorders=dict(logits=logits),
-                distill_losses=dict(loss_kd=dict(type='PixelKLDivLoss', temperature=4.0)),
-                loss_forward_mappings=dict(loss_kd=dict(
-                    student=dict(from_student=True, recorder='logits'),
-                    teacher=dict(from_student=False, recorder='logits'))))
+    # the teacher's 2-class logits meet a single-logit student (TinyCD) through the connector
+    logit_channels = student.decode_head.get('out_channels') or student.decode_head.num_classes
+    if kind == 'kd':
+        cfg = dict(type='ConfigurableDistiller', student_recorders=dict(logits=logits),
+                   teacher_recorders=dict(logits=logits),
+                   distill_losses=dict(loss_kd=dict(type='PixelKLDivLoss', temperature=4.0)),
+                   loss_forward_mappings=dict(loss_kd=dict(
+                       student=dict(from_student=True, recorder='logits'),
+                       teacher=dict(from_student=False, recorder='logits',
+                                    connector='logits_t'))))
+    else:
+        cfg = Config.fromfile(CWD).distiller.to_dict()
+    cfg['connectors'] = dict(logits_t=dict(type='ChangeLogitConnector',
+                                           out_channels=logit_channels))
+    if kind == 'cwd-feat':
+        fused = dict(type='ModuleOutputs', source='neck')
+        cfg['student_recorders']['fused'] = cfg['teacher_recorders']['fused'] = fused
+        for level in (0, 3):  # the finest and the deepest fused level (stride 4 and 32)
+            cfg['connectors'][f'fused{level}_s'] = dict(
+                type='ConvModuleConnector', in_channel=student.decode_head.in_channels[level],
+                out_channel=teacher.decode_head.in_channels[level], norm_cfg=dict(type='BN'),
+                act_cfg=None)
+            cfg['distill_losses'][f'loss_fused{level}'] = dict(type='FeatureDistillLoss')
+            cfg['loss_forward_mappings'][f'loss_fused{level}'] = dict(
+                student=dict(from_student=True, recorder='fused', data_idx=level,
+                             connector=f'fused{level}_s'),
+                teacher=dict(from_student=False, recorder='fused', data_idx=level))
+    return cfg
 
 
 def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
@@ -130,11 +173,17 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
     """``eval_interval``: also test (as validation) and checkpoint every that many iterations."""
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None  # random init for every run (no ImageNet weights offline)
+    # the distiller feeds the student's padded batch to the teacher: pad to both divisors, in
+    # both student arms alike (every crop and test patch here is a multiple of 32 anyway)
+    teacher_pp = Config.fromfile(TEACHER).model.data_preprocessor
+    cfg.model.data_preprocessor.size_divisor = math.lcm(cfg.model.data_preprocessor.size_divisor,
+                                                        teacher_pp.size_divisor)
     if teacher_ckpt is not None:
+        teacher = Config.fromfile(TEACHER).model
         cfg.model = dict(type='TeacherStudentDistiller', architecture=cfg.model.to_dict(),
-                         teacher=dict(model=Config.fromfile(TEACHER).model.to_dict(),
+                         teacher=dict(model=teacher.to_dict(),
                                       checkpoint=teacher_ckpt),  # trained: its init is unused
-                         distiller=distiller_cfg(args.distill))
+                         distiller=distiller_cfg(args.distill, cfg.model, teacher))
     train_pipeline = [
         dict(type='LoadMultiImageFromFile'), dict(type='LoadChangeAnnotation'),
         dict(type='MultiImgRandomCrop', crop_size=(args.crop, args.crop), cat_max_ratio=0.9),
@@ -182,6 +231,25 @@ def run(cfg, checkpoint=None):
     return dict(result, curve=curve.points) if curve.points else result
 
 
+def prepare_data(name, root, shared):
+    """``root/<name>/{train,test}/{A,B,label}`` (links or patches); returns that folder."""
+    if name != 'ombria':
+        return STKD_VS_BASELINE.prepare_data(name, root, shared)
+    src, out = osp.join(shared, 'ombria_gold'), osp.join(root, name)
+    for split, listed in (('train', 'train'), ('test', 'val')):
+        with open(OMBRIA_SPLITS.format(listed)) as f:
+            ids = f.read().split()
+        for sub, dst in (('A', 'A'), ('B', 'B'), ('Label', 'label')):  # B: the SAR image
+            os.makedirs(osp.join(out, split, dst))
+            for name_id in ids:
+                path = osp.join(src, sub, f'{name_id}.png')
+                if not osp.isfile(path):
+                    raise FileNotFoundError(f'{path} (listed in {OMBRIA_SPLITS.format(listed)}) '
+                                            'is missing')
+                os.symlink(path, osp.join(out, split, dst, f'{name_id}.png'))
+    return out
+
+
 def mean_std(values):
     return f'{100 * np.mean(values):.2f} ± {100 * np.std(values):.2f}'
 
@@ -196,7 +264,7 @@ def write_report(path, results, bench, args, minutes, command=None):
         f'Command: `{command}` (one CPU thread each); raw results: '
         f'[{osp.basename(path)[:-3]}.json]({osp.basename(path)[:-3]}.json).', '',
         f'Teacher: Siamese ResNet-18 + FPN, {args.teacher_iters} iterations (seed 0). Student: '
-        f'half-width ResNet-18 + FPN, {args.iters} iterations alone and distilled '
+        f'{STUDENTS[args.student][0]}, {args.iters} iterations alone and distilled '
         f'({args.distill}), seeds {args.seeds}. Every run: batch {args.batch}, random '
         f'{args.crop} x {args.crop} crops (cat_max_ratio 0.9) with flips/rot90/photometric/'
         f'temporal exchange, AdamW lr {args.lr:g} with 10 % warm-up and poly decay, random init; '
@@ -240,6 +308,7 @@ def merge_reports(paths, out):
             raw = json.load(f)
         if 'minutes' not in raw:
             raise ValueError(f'{path}: not a JSON written by this script (no "minutes")')
+        raw['args'] = dict(DEFAULT_ARGS, **raw['args'])
         raws.append(raw)
     keys = [{k for arm in raw['args'].get('arms', ARMS) for k in MERGE_KEYS[arm]} for raw in raws]
     for key in dict.fromkeys(k for arm in ARMS for k in MERGE_KEYS[arm]):
@@ -292,7 +361,6 @@ def main(argv=None):
         return
     from cdkd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    prepare_data = STKD_VS_BASELINE.prepare_data
     start, results, bench = time.time(), {}, None
     if args.teacher_work_dir and glob.glob(osp.join(args.teacher_work_dir, 'iter_*.pth')):
         raise FileExistsError(f'--teacher-work-dir {args.teacher_work_dir} already holds '
@@ -324,7 +392,8 @@ def main(argv=None):
                 for arm, ckpt in arms:
                     work_dir = osp.join(tmp_root, 'work', f'{dataset}_{arm[:9]}_{seed}'
                                         .replace(' ', '_'))
-                    metrics = run(build_cfg(STUDENT, data_root, seed, args.iters, args,
+                    metrics = run(build_cfg(STUDENTS[args.student][1], data_root, seed,
+                                            args.iters, args,
                                             work_dir, ckpt))
                     results.setdefault((dataset, arm), []).append(dict(metrics, seed=seed))
                     log(f'{dataset} {arm} seed {seed}: F1 {100 * metrics["F1"]:.2f} '
@@ -334,7 +403,8 @@ def main(argv=None):
             bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'),
                                'teacher_student')
             nets = {name: bench_tool.load_network(cfg) for name, cfg in
-                    (('teacher (R18 FPN)', TEACHER), ('student (R18-half FPN)', STUDENT))}
+                    (('teacher (R18 FPN)', TEACHER),
+                     (f'student ({STUDENTS[args.student][0]})', STUDENTS[args.student][1]))}
             bench = bench_tool.compare(nets, size=args.bench_size, batch=4,
                                        scene=args.bench_scene)
         write_report(args.out, results, bench, args, (time.time() - start) / 60)
