@@ -25,6 +25,14 @@ def change_area_ratio(data_samples, ignore_index: Optional[int] = None) -> Tenso
     return torch.stack(ratios)
 
 
+def change_area_range(ratio: Tensor, thresholds: Sequence[float]) -> Tensor:
+    """Index of each ratio's change-area range: ``ratio < t0`` -> 0, ``t0 <= ratio < t1`` -> 1,
+    ..., ``ratio >= t_last`` -> ``len(thresholds)`` (MTKD's strict ``<``). Shared by the teacher
+    choice and tools/dataset_converters/change_area_split.py, which splits a training set for the
+    teachers by the same rule."""
+    return torch.bucketize(ratio, torch.tensor(thresholds, dtype=ratio.dtype), right=True)
+
+
 @TASK_UTILS.register_module()
 class ChangeAreaTeacherAssigner:
     """MTKD's teacher choice (Liu et al., "JL1-CD: A New Benchmark for Remote Sensing Change
@@ -51,7 +59,5 @@ class ChangeAreaTeacherAssigner:
 
     def __call__(self, data_samples) -> Tensor:
         ratio = change_area_ratio(data_samples, self.ignore_index)
-        # bucketize(right=True): ratio < t0 -> 0, t0 <= ratio < t1 -> 1, ... (MTKD's strict '<')
-        index = torch.bucketize(ratio, torch.tensor(self.thresholds, dtype=ratio.dtype),
-                                right=True)
+        index = change_area_range(ratio, self.thresholds)
         return torch.nn.functional.one_hot(index, self.num_teachers).to(ratio.dtype)
