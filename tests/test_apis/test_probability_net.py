@@ -1,8 +1,6 @@
 """The tensor-in/tensor-out inference network agrees with mmseg's prediction path."""
-import numpy as np
 import pytest
 import torch
-from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from cdkd.apis import ChangeProbabilityNet, change_threshold

@@ -76,7 +76,7 @@ def test_whu_both_splits(tmp_path):
     assert counts == dict(train=6, val=0, test=2)  # 8 patches: floor(6.4), floor(0.8), rest
     padded = whu.main(args + ['--out', str(tmp_path / 'padded'), '--split', 'padded'])
     assert padded == dict(train=12, val=1, test=2)  # 15 patches, border zero-padded
-    again = whu.main(args + ['--out', str(tmp_path / 'again')])
+    assert whu.main(args + ['--out', str(tmp_path / 'again')]) == counts
     assert sorted(os.listdir(tmp_path / 'again' / 'test' / 'A')) == \
         sorted(os.listdir(tmp_path / 'kdmsi' / 'test' / 'A'))
     with rasterio.open(paths['t2']) as src:

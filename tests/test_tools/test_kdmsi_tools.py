@@ -115,9 +115,9 @@ def test_kdmsi_pipeline_end_to_end_and_resume(tmp_path):
         f"dict(_delete_=True, type='BiTemporalCDDataset', data_root={str(data)!r}, "
         f"data_prefix=dict(img_path_from='{split}/A', img_path_to='{split}/B', "
         f"seg_map_path='{split}/label'), pipeline={{{{_base_.{pipe}}}}})")
-    loaders = (f"train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, "
-               f"dataset=TRAIN)\nval_dataloader = dict(batch_size=2, num_workers=0, "
-               f"persistent_workers=False, dataset=EVAL)\ntest_dataloader = val_dataloader\n")
+    loaders = ("train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, "
+               "dataset=TRAIN)\nval_dataloader = dict(batch_size=2, num_workers=0, "
+               "persistent_workers=False, dataset=EVAL)\ntest_dataloader = val_dataloader\n")
     backbone = ("dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8, "
                 "out_indices=(3, ), strides=(1, 2, 2, 1), norm_cfg=dict(type='BN'), init_cfg=None)")
     stage1 = tmp_path / 'stage1.py'
