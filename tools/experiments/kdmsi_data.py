@@ -54,8 +54,8 @@ def prepare_dsifn(root):
             write_pair(root, split, f'{name[:-4]}_{suffix}', *pair)
 
 
-# AirChange: the two held-out scenes (the split shared with the STKD experiment); 160 px crops
-# give many change-free training crops (71 of 184), the case the image-label gating is for.
+# AirChange: the two held-out scenes (also the STKD and compression experiments' split); 160 px
+# crops give many change-free training crops (71 of 184), the case the image-label gating is for.
 AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
 
 

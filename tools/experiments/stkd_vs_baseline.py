@@ -35,6 +35,7 @@ Run (heavy: one at a time, e.g. under flock on a shared lock file, or with OMP_N
     python tools/experiments/stkd_vs_baseline.py --methods seifnet stkd_official --datasets levir
 """
 import argparse
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -70,7 +71,17 @@ CONFIGS = dict(
     stkd_image_space_argmax_target=osp.join(
         REPO, 'configs/stkd/stkd-image-space-argmax-target_seifnet_r18_256x256_200e_levircd.py'))
 DATASETS = ('synthetic', 'levir', 'dsifn', 'airchange', 'egy_bcd')
-AIRCHANGE_TEST = ('Szada_2.png', 'Tiszadob_5.png')
+
+def _load_kdmsi_data():
+    spec = importlib.util.spec_from_file_location(
+        'kdmsi_data', osp.join(osp.dirname(osp.abspath(__file__)), 'kdmsi_data.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# the held-out AirChange scenes, shared with the KD-MSI experiment
+AIRCHANGE_TEST = _load_kdmsi_data().AIRCHANGE_TEST
 NARROW = dict(backbone=dict(stem_channels=8, base_channels=8),
               decode_head=dict(in_channels=[8, 16, 32, 64], channels=32))
 # SEIFNet at 1/4 width (its channel attentions need >= 16 channels: ratio 16)
