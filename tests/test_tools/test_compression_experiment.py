@@ -268,3 +268,42 @@ def test_ombria_split_links_optical_t1_and_sar_t2(tmp_path, monkeypatch):
     (src / 'B' / 'train_0002.png').unlink()
     with pytest.raises(FileNotFoundError, match=r'B/train_0002.png \(listed in .*val.txt\)'):
         script.prepare_data('ombria', str(tmp_path / 'work2'), str(tmp_path / 'shared'))
+
+
+def test_saved_predictions_go_to_one_new_folder_per_run(tmp_path):
+    script = load_tool(SCRIPT)
+    args = script.parse_args(['--save-predictions', str(tmp_path / 'p'), '--student', 'mnv2'])
+    assert script.prediction_dir(args, 'levir', 'teacher (R18 FPN)', 0) == str(
+        tmp_path / 'p' / 'levir' / 'teacher_seed0')
+    out = script.prediction_dir(args, 'levir', 'student + cwd-feat', 2)
+    assert out == str(tmp_path / 'p' / 'levir' / 'student_cwd-feat_mnv2_seed2')
+    cfg = script.build_cfg(script.STUDENTS['mnv2'][1], str(tmp_path), 2, 10, args,
+                           str(tmp_path / 'w'), predictions=out)
+    assert cfg.test_evaluator.output_dir == out and cfg.test_evaluator.type == 'ChangeMetric'
+    assert 'output_dir' not in script.build_cfg(script.TEACHER, str(tmp_path), 0, 10, args,
+                                                str(tmp_path / 'w')).test_evaluator
+    assert script.prediction_dir(script.parse_args([]), 'levir', 'teacher', 0) is None
+    (tmp_path / 'p' / 'levir' / 'teacher_seed0').mkdir(parents=True)
+    (tmp_path / 'p' / 'levir' / 'teacher_seed0' / 'test_2_0000_0000.png').write_bytes(b'kept')
+    with pytest.raises(FileExistsError, match='teacher_seed0 already holds predictions'):
+        script.prediction_dir(args, 'levir', 'teacher (R18 FPN)', 0)
+    with pytest.raises(SystemExit):  # never into the shared data
+        script.parse_args(['--shared-data', str(tmp_path), '--save-predictions',
+                           str(tmp_path / 'levir_cd' / 'pred')])
+
+
+def test_sar_t2_is_three_equal_bands_and_never_exchanged(tmp_path):
+    script = load_tool(SCRIPT)
+    args = script.parse_args(['--datasets', 'ombria'])
+    cfg = script.build_cfg(script.TEACHER, str(tmp_path), 0, 10, args, str(tmp_path / 'w'),
+                           sar_t2=True)
+    for loader in (cfg.train_dataloader, cfg.test_dataloader):
+        assert loader.dataset.pipeline[1] == dict(type='MultiImgSelectBands',
+                                                  bands=[None, [0, 0, 0]])
+    types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert 'RandomTemporalExchange' not in types and 'MultiImgPhotoMetricDistortion' in types
+    optical = script.build_cfg(script.TEACHER, str(tmp_path), 0, 10, args, str(tmp_path / 'w'))
+    assert 'RandomTemporalExchange' in [
+        t['type'] for t in optical.train_dataloader.dataset.pipeline]
+    assert 'MultiImgSelectBands' not in [
+        t['type'] for t in optical.test_dataloader.dataset.pipeline]

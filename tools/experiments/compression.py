@@ -103,6 +103,10 @@ def parse_args(argv=None):
     p.add_argument('--batch', type=int, default=4)
     p.add_argument('--lr', type=float, default=2e-3, help='AdamW learning rate (every run)')
     p.add_argument('--distill', default='cwd', choices=['cwd', 'kd', 'cwd-feat'])
+    p.add_argument('--save-predictions', metavar='DIR',
+                   help="write every run's test predictions (0/255 PNG per test patch) to "
+                        'DIR/<dataset>/<run>/ (outside the data; never into an existing run '
+                        'folder)')
     p.add_argument('--bench-size', type=int, default=256, help='benchmark input side (0: skip)')
     p.add_argument('--bench-scene', type=int, default=1024, help='scene side (0: skip)')
     p.add_argument('--shared-data', default=osp.normpath(osp.join(REPO, '..', 'shared', 'data')))
@@ -117,6 +121,10 @@ def parse_args(argv=None):
             args.teacher_eval_interval and args.teacher_iters % args.teacher_eval_interval):
         p.error(f'--teacher-eval-interval {args.teacher_eval_interval} must divide '
                 f'--teacher-iters {args.teacher_iters}')
+    if args.save_predictions and osp.abspath(args.save_predictions).startswith(
+            osp.join(osp.abspath(args.shared_data), '')):
+        p.error(f'--save-predictions {args.save_predictions} lies inside the data '
+                f'({args.shared_data}): write predictions elsewhere')
     if args.distill == 'cwd-feat' and args.student == 'tinycd':
         p.error('--distill cwd-feat distils the FPN inputs; --student tinycd has no FPN '
                 '(use cwd or kd)')
@@ -169,8 +177,10 @@ def distiller_cfg(kind, student, teacher):
 
 
 def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
-              eval_interval=0):
-    """``eval_interval``: also test (as validation) and checkpoint every that many iterations."""
+              eval_interval=0, predictions=None, sar_t2=False):
+    """``eval_interval``: also test (as validation) and checkpoint every that many iterations;
+    ``predictions``: a folder for the final test's change masks (0/255 PNG per test patch);
+    ``sar_t2``: t2 is a 1-band SAR image (OMBRIA), given to the networks as 3 equal bands."""
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None  # random init for every run (no ImageNet weights offline)
     # the distiller feeds the student's padded batch to the teacher: pad to both divisors, in
@@ -192,7 +202,13 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
         dict(type='MultiImgPhotoMetricDistortion'),
         dict(type='RandomTemporalExchange', prob=0.5),
         dict(type='PackChangeInputs')]
+    if sar_t2:  # optical t1 and SAR t2 are not exchangeable (GOLD's pipeline has no exchange)
+        train_pipeline = [t for t in train_pipeline if t['type'] != 'RandomTemporalExchange']
     STKD_VS_BASELINE.use_patch_splits(cfg, data_root, train_pipeline, args.batch, iters)
+    if sar_t2:
+        for loader in (cfg.train_dataloader, cfg.test_dataloader):
+            loader.dataset.pipeline.insert(1, dict(type='MultiImgSelectBands',
+                                                   bands=[None, [0, 0, 0]]))
     cfg.optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
         type='AdamW', lr=args.lr, betas=(0.9, 0.999), weight_decay=0.01))
     warmup = max(1, iters // 10)
@@ -204,6 +220,8 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
         cfg.val_evaluator = cfg.test_evaluator
         cfg.val_cfg = dict(type='ValLoop')
         cfg.train_cfg.val_interval = eval_interval
+    if predictions:
+        cfg.test_evaluator = dict(cfg.test_evaluator, output_dir=predictions)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False,
                                         interval=eval_interval or iters)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=50, log_metric_by_epoch=False)
@@ -215,6 +233,19 @@ def build_cfg(config, data_root, seed, iters, args, work_dir, teacher_ckpt=None,
     cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'
     cfg.log_level = 'WARNING'
     return cfg
+
+
+def prediction_dir(args, dataset, arm, seed):
+    """``DIR/<dataset>/<arm>_<student>_seed<k>`` of --save-predictions (None without it)."""
+    if not args.save_predictions:
+        return None
+    name = arm.split(' (')[0].replace(' + ', '_').replace(' ', '_')
+    if name != 'teacher':
+        name += f'_{args.student}'
+    out = osp.join(args.save_predictions, dataset, f'{name}_seed{seed}')
+    if osp.isdir(out) and os.listdir(out):
+        raise FileExistsError(f'{out} already holds predictions: pick another --save-predictions')
+    return out
 
 
 def run(cfg, checkpoint=None):
@@ -381,7 +412,10 @@ def main(argv=None):
             if 'teacher' in args.arms:
                 results[(dataset, 'teacher (R18 FPN)')] = [run(build_cfg(
                     TEACHER, data_root, 0, args.teacher_iters, args, work,
-                    eval_interval=args.teacher_eval_interval), args.teacher_checkpoint)]
+                    eval_interval=args.teacher_eval_interval,
+                    predictions=prediction_dir(args, dataset, 'teacher', 0),
+                    sar_t2=dataset == 'ombria'),
+                    args.teacher_checkpoint)]
                 log(f'{dataset} teacher: {results[(dataset, "teacher (R18 FPN)")][0]}')
             elif not args.teacher_checkpoint and 'distilled' in args.arms:
                 raise ValueError('--arms without teacher needs --teacher-checkpoint')
@@ -392,9 +426,10 @@ def main(argv=None):
                 for arm, ckpt in arms:
                     work_dir = osp.join(tmp_root, 'work', f'{dataset}_{arm[:9]}_{seed}'
                                         .replace(' ', '_'))
-                    metrics = run(build_cfg(STUDENTS[args.student][1], data_root, seed,
-                                            args.iters, args,
-                                            work_dir, ckpt))
+                    metrics = run(build_cfg(
+                        STUDENTS[args.student][1], data_root, seed, args.iters, args, work_dir,
+                        ckpt, predictions=prediction_dir(args, dataset, arm, seed),
+                        sar_t2=dataset == 'ombria'))
                     results.setdefault((dataset, arm), []).append(dict(metrics, seed=seed))
                     log(f'{dataset} {arm} seed {seed}: F1 {100 * metrics["F1"]:.2f} '
                         f'IoU {100 * metrics["IoU"]:.2f}')
