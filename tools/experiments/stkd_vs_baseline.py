@@ -22,7 +22,7 @@ Data (read in place from ../shared/data; derived 256 x 256 patches and links go 
 folder outside the project, deleted at the end):
 
 * LEVIR-CD: train = the 1024 tiles test_1 and test_3 cut into 16 patches each + levir_cd256's
-  train_*/val_* crops (35 patches); test = tile test_2 cut into 16 patches + levir_cd256's test_*
+  train_*/val_* crops (36 patches); test = tile test_2 cut into 16 patches + levir_cd256's test_*
   crops that are not from tile test_2 (21 patches).
 * DSIFN-CD: dsifn_cd256 sorted by name, first 7 train, last 3 test.
 * AirChange: test = pairs Szada_2 and Tiszadob_5, train = the other 9 pairs, each cut into
