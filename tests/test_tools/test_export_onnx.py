@@ -71,3 +71,19 @@ def test_kdmsi_teacher_output_exports_the_scored_cam(tmp_path):
         sample = model.test_step(dict(inputs=[x[0]], data_samples=None))[0]
     np.testing.assert_allclose(got[0, 0], sample.seg_logits.data[0].numpy(), atol=1e-4)
     assert got.max() == pytest.approx(1.0, abs=1e-3)  # a CAM: max-normalised per image
+
+
+@pytest.mark.parametrize('config', ['configs/compression/tinycd_mnv2_256x256_40k_levircd.py',
+                                    'configs/compression/siamfpn_mnv2_256x256_40k_levircd.py'])
+def test_compression_students_export(tmp_path, config):
+    """The deployable students as shipped (TinyCD: grouped convs, InstanceNorm, PReLU, masked
+    up-sampling; MobileNetV2 FPN) export and match PyTorch at two sizes."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, config))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.eval()
+    path = export_tool.export_onnx(model, str(tmp_path / 'student.onnx'), size=64)
+    assert export_tool.verify_onnx(model, path, shapes=((1, 64, 64), (2, 96, 128)),
+                                   atol=1e-4) <= 1e-4
