@@ -298,8 +298,11 @@ def write_report(path, results, bench, args, minutes, command=None):
         f'{STUDENTS[args.student][0]}, {args.iters} iterations alone and distilled '
         f'({args.distill}), seeds {args.seeds}. Every run: batch {args.batch}, random '
         f'{args.crop} x {args.crop} crops (cat_max_ratio 0.9) with flips/rot90/photometric/'
-        f'temporal exchange, AdamW lr {args.lr:g} with 10 % warm-up and poly decay, random init; '
-        'tested on the full held-out patches (splits of tools/experiments/stkd_vs_baseline.py). '
+        'temporal exchange' + (' (not on OMBRIA, whose 1-band SAR t2 goes in as 3 equal '
+                               'bands)' if 'ombria' in args.datasets else '') +
+        f', AdamW lr {args.lr:g} with 10 % warm-up and poly decay, random init; '
+        'tested on the full held-out patches (the splits of the docstring of '
+        'tools/experiments/compression.py). '
         'F1 and IoU of the change class in percent, mean ± population std over seeds, per-seed '
         'values in brackets.', '',
         '| dataset | model | F1 (%) | IoU (%) | F1 per seed | IoU per seed |',
