@@ -73,9 +73,10 @@ def collect_results(paths):
 def plot_f1(table, all_change=None):
     """One subplot per dataset; ``all_change``: dataset -> the F1 (%) of predicting change
     everywhere, drawn as a dotted line."""
-    fig = Figure(figsize=(4.2 * len(table), 3.6), dpi=110, layout='constrained')
+    bars = [max(2, sum(not a.startswith('teacher') for a in arms)) for arms in table.values()]
+    fig = Figure(figsize=(1.3 * sum(bars) + 1.0, 3.8), dpi=110, layout='constrained')
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, len(table), squeeze=False)[0]
+    axes = fig.subplots(1, len(table), squeeze=False, gridspec_kw=dict(width_ratios=bars))[0]
     for ax, (dataset, arms) in zip(axes, table.items()):
         students = [(arm, f1) for arm, f1 in arms.items() if not arm.startswith('teacher')]
         for i, (arm, f1) in enumerate(students):
