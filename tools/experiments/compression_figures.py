@@ -97,7 +97,7 @@ def plot_f1(table, all_change=None):
         ax.set_title(dataset)
         ax.set_ylabel('F1 of the change class (%)')
         ax.grid(True, axis='y', alpha=0.3)
-        ax.legend(fontsize='x-small', loc='lower right')
+        ax.legend(fontsize='x-small', loc='best')
     return fig
 
 
