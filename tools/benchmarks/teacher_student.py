@@ -17,7 +17,6 @@ with 512-pixel tiles and 64 overlap (CPU only). Writes ``teacher_student_{cpu,gp
 """
 import argparse
 import copy
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -69,10 +68,8 @@ def load_network(config: str, checkpoint=None) -> torch.nn.Module:
 def complexity(net: torch.nn.Module, bands: int, size: int) -> dict:
     """Parameters (of the modules the forward calls) and FLOPs of one ``bands x size x size``
     input: ``tools/benchmark.py``'s counter (mmengine's FlopAnalyzer)."""
-    spec = importlib.util.spec_from_file_location('cdkd_benchmark',
-                                                  osp.join(REPO, 'tools', 'benchmark.py'))
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    from cdkd.utils.script_loader import load_script
+    benchmark = load_script(osp.join(REPO, 'tools', 'benchmark.py'), 'cdkd_benchmark')
     counted = benchmark.model_complexity(net, (bands, size, size))
     return dict(params=counted['params'], flops=counted['flops'])
 

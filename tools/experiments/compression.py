@@ -27,7 +27,6 @@ their JSONs: python tools/experiments/compression.py --from-json a.json b.json
 """
 import argparse
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -43,6 +42,8 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from cdkd.utils.script_loader import load_script
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEACHER = osp.join(REPO, 'configs/siamese/siamfpn_r18_256x256_40k_levircd.py')
 # --student: (what the report calls it, config)
@@ -57,15 +58,7 @@ OMBRIA_SPLITS = osp.join(REPO, 'configs/_base_/datasets/splits/ombria_gold_{}.tx
 CWD = osp.join(REPO, 'configs/_base_/distillers/cwd_logits.py')
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-STKD_VS_BASELINE = _load(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py'),
-                         'stkd_vs_baseline')
+STKD_VS_BASELINE = load_script(osp.join(REPO, 'tools/experiments/stkd_vs_baseline.py'))
 
 ARMS = ('teacher', 'alone', 'distilled')
 # settings that JSONs merged into one table must share, by the arms each JSON ran (a teacher-only
@@ -287,7 +280,7 @@ def mean_std(values):
 
 def write_report(path, results, bench, args, minutes, command=None):
     from cdkd.utils.atomic_write import atomic_write_text
-    bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'), 'teacher_student')
+    bench_tool = load_script(osp.join(REPO, 'tools/benchmarks/teacher_student.py'))
     command = command or 'OMP_NUM_THREADS=1 python tools/experiments/compression.py ' + ' '.join(
         sys.argv[1:])
     lines = [
@@ -438,8 +431,7 @@ def main(argv=None):
                         f'IoU {100 * metrics["IoU"]:.2f}')
                     write_report(args.out, results, bench, args, (time.time() - start) / 60)
         if args.bench_size:
-            bench_tool = _load(osp.join(REPO, 'tools/benchmarks/teacher_student.py'),
-                               'teacher_student')
+            bench_tool = load_script(osp.join(REPO, 'tools/benchmarks/teacher_student.py'))
             nets = {name: bench_tool.load_network(cfg) for name, cfg in
                     (('teacher (R18 FPN)', TEACHER),
                      (f'student ({STUDENTS[args.student][0]})', STUDENTS[args.student][1]))}

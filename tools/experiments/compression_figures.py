@@ -18,7 +18,6 @@ redistribution):
         --out /tmp/levir_panels.png
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -37,11 +36,8 @@ HIT, FALSE_ALARM, MISS = (255, 255, 255), (230, 40, 40), (40, 110, 255)
 
 
 def _load_compression():
-    spec = importlib.util.spec_from_file_location(
-        'compression', osp.join(osp.dirname(osp.abspath(__file__)), 'compression.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from cdkd.utils.script_loader import load_script
+    return load_script(osp.join(osp.dirname(osp.abspath(__file__)), 'compression.py'))
 
 
 def error_map(pred, gt):

@@ -13,7 +13,6 @@ from scratch (no pretrained weights can be downloaded), AdamW: see docs/experime
 Writes docs/experiments/kdmsi.md and WORK_DIR/results.json.
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -23,6 +22,8 @@ import sys
 import time
 
 import cv2
+
+from cdkd.utils.script_loader import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STAGE1_BASE = osp.join(REPO, 'configs/kdmsi/kdmsi_r18_96x96_20e_synthetic.py')
@@ -40,14 +41,7 @@ STAGE2_KEYS = ('OA', 'mF1', 'IoU', 'mIoU', 'FP_union', 'FN_union')
 PROFILES = [('gated', []), ('ungated', ['--no-gating'])]  # (arm, extra kdmsi_pipeline args)
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-data = _load(osp.join(osp.dirname(osp.abspath(__file__)), 'kdmsi_data.py'), 'kdmsi_data')
+data = load_script(osp.join(osp.dirname(osp.abspath(__file__)), 'kdmsi_data.py'))
 
 
 def dataset(root, split, pipeline):

@@ -35,7 +35,6 @@ Run (heavy: one at a time, e.g. under flock on a shared lock file, or with OMP_N
     python tools/experiments/stkd_vs_baseline.py --methods seifnet stkd_official --datasets levir
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -50,6 +49,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from cdkd.utils.atomic_write import atomic_write_text
+from cdkd.utils.script_loader import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = dict(
@@ -71,17 +71,9 @@ CONFIGS = dict(
     stkd_image_space_argmax_target=osp.join(
         REPO, 'configs/stkd/stkd-image-space-argmax-target_seifnet_r18_256x256_200e_levircd.py'))
 DATASETS = ('synthetic', 'levir', 'dsifn', 'airchange', 'egy_bcd')
-
-def _load_kdmsi_data():
-    spec = importlib.util.spec_from_file_location(
-        'kdmsi_data', osp.join(osp.dirname(osp.abspath(__file__)), 'kdmsi_data.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # the held-out AirChange scenes, shared with the KD-MSI experiment
-AIRCHANGE_TEST = _load_kdmsi_data().AIRCHANGE_TEST
+AIRCHANGE_TEST = load_script(osp.join(osp.dirname(osp.abspath(__file__)),
+                                      'kdmsi_data.py')).AIRCHANGE_TEST
 NARROW = dict(backbone=dict(stem_channels=8, base_channels=8),
               decode_head=dict(in_channels=[8, 16, 32, 64], channels=32))
 # SEIFNet at 1/4 width (its channel attentions need >= 16 channels: ratio 16)

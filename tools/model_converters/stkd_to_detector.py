@@ -9,16 +9,12 @@ configs/siamese/siamfpn_r18_128x128_500it_synthetic.py for
 configs/stkd/stkd_siamfpn_r18_128x128_500it_synthetic.py) with tools/test.py or tools/infer.py.
 """
 import argparse
-import importlib.util
 import os.path as osp
 
 
 def _general():
-    path = osp.join(osp.dirname(osp.abspath(__file__)), 'distiller_to_detector.py')
-    spec = importlib.util.spec_from_file_location('distiller_to_detector', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from cdkd.utils.script_loader import load_script
+    return load_script(osp.join(osp.dirname(osp.abspath(__file__)), 'distiller_to_detector.py'))
 
 
 def convert(src: str, dst: str, source: str = 'detector') -> int:
